@@ -1,0 +1,63 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+#   make demo    boot the emulated board and run the demo
+#   make check   every test: host tests, then the guest suites on the
+#                debug kernel; closes with "N passed, N failed, N skipped"
+#
+# Variables: PAGE_SIZE=4K|64K  KVARIANT=debug|release  IOMMU=none|smmuv3
+#            SUITE=all|upstream|kunit|kselftest  V=1 (show everything)
+# See README.md.
+
+TOP       := $(CURDIR)
+BUILD     ?= $(TOP)/build
+S         := $(TOP)/qemu/scripts
+PAGE_SIZE ?= 4K
+IOMMU     ?= none
+V         ?= 0
+export TOP BUILD PAGE_SIZE IOMMU V KVARIANT SUITE TIMEOUT EDU_DMA_MASK KERNEL_CACHE
+
+CROSS_CC  ?= aarch64-linux-gnu-gcc
+HOST_OUT  := $(BUILD)/host
+
+.PHONY: help deps kernel check demo shell host-test guest-progs clean
+
+help:
+	@sed -n '3,10p' Makefile | sed 's/^# \{0,1\}//'
+
+deps:
+	@$(S)/deps.sh
+
+kernel: deps
+	@$(S)/kernel.sh $(or $(KVARIANT),debug) $(PAGE_SIZE) >/dev/null
+
+# Tests that run on the build machine itself, each writing KTAP.
+host-test: deps
+	@mkdir -p $(HOST_OUT)
+	@echo "[host] harness self-test (KTAP parser, kernel-log judge)" >&2
+	@python3 $(S)/test_ktap.py >$(HOST_OUT)/harness.ktap || true
+
+check: deps host-test
+	@rc=0; $(S)/guest.sh check || rc=$$?; \
+	python3 $(S)/ktap.py --run $(BUILD)/runs/check-$(or $(KVARIANT),debug)-$(subst K,k,$(PAGE_SIZE))-$(IOMMU) \
+		--ktap $(HOST_OUT)/*.ktap && exit $$rc
+
+demo: deps
+	@$(S)/guest.sh demo
+
+shell: deps
+	@$(S)/guest.sh shell
+
+# Called by guest.sh with KOBJ (kernel build), GUEST_OUT and STAGE
+# (initramfs staging root): cross-build every guest program and test.
+KSRC = $(KOBJ)/source
+KHDR = $(KOBJ)/hdr/include
+guest-progs:
+	mkdir -p $(GUEST_OUT)
+	$(CROSS_CC) -static -O3 -Wl,-no-as-needed -Wall -I$(KHDR) \
+		-o $(GUEST_OUT)/dmabuf-heap $(KSRC)/tools/testing/selftests/dmabuf-heaps/dmabuf-heap.c
+	install -D -m 0755 $(GUEST_OUT)/dmabuf-heap $(STAGE)/usr/share/dmabuf/upstream/dmabuf-heap
+	$(MAKE) -C selftests KSRC=$(KSRC) KHDR=$(KHDR) CC=$(CROSS_CC) OUT=$(GUEST_OUT)/selftests
+	install -D -m 0755 -t $(STAGE)/usr/share/dmabuf/tests $(GUEST_OUT)/selftests/*_test
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,216 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Helpers shared by the carveout heap kselftests. */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/dma-buf.h>
+#include <linux/dma-heap.h>
+#include <drm/drm.h>
+
+#include "carveout_util.h"
+
+size_t cv_page_size(void)
+{
+	return (size_t)sysconf(_SC_PAGESIZE);
+}
+
+static int read_file(const char *path, char *buf, size_t len)
+{
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	if (n < 0) {
+		n = -errno;
+		close(fd);
+		return n;
+	}
+	close(fd);
+	buf[n] = '\0';
+	return 0;
+}
+
+int cv_sysfs_u64(const char *heap, const char *attr, uint64_t *val)
+{
+	char path[256], buf[64], *end;
+	int ret;
+
+	snprintf(path, sizeof(path), CV_SYSFS "/%s/%s", heap, attr);
+	ret = read_file(path, buf, sizeof(buf));
+	if (ret)
+		return ret;
+	errno = 0;
+	*val = strtoull(buf, &end, 10);
+	if (errno || end == buf)
+		return -EINVAL;
+	return 0;
+}
+
+int cv_find_heap(int cached, struct cv_heap *heap)
+{
+	struct dirent *de;
+	uint64_t c;
+	DIR *d;
+	int ret = -ENOENT;
+
+	d = opendir(CV_SYSFS);
+	if (!d)
+		return -errno;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (cv_sysfs_u64(de->d_name, "cached", &c) || (int)c != cached)
+			continue;
+		snprintf(heap->name, sizeof(heap->name), "%s", de->d_name);
+		heap->cached = cached;
+		if (cv_sysfs_u64(heap->name, "size", &heap->size) ||
+		    cv_sysfs_u64(heap->name, "align", &heap->align))
+			continue;
+		ret = 0;
+		break;
+	}
+	closedir(d);
+	return ret;
+}
+
+int cv_stat(const char *heap, const char *key, uint64_t *val)
+{
+	char path[256], buf[4096], *p;
+	size_t klen = strlen(key);
+	int ret;
+
+	snprintf(path, sizeof(path), CV_DEBUGFS "/%s/stats", heap);
+	ret = read_file(path, buf, sizeof(buf));
+	if (ret)
+		return ret;
+	for (p = buf; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+		if (!strncmp(p, key, klen) && p[klen] == ':') {
+			*val = strtoull(p + klen + 1, NULL, 10);
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+int cv_wait_idle(const char *heap)
+{
+	struct timespec ts = { 0, 10 * 1000 * 1000 };
+	uint64_t used = 1, live = 1;
+	int i, ret;
+
+	/* Freeing is synchronous for "used"; allow a moment for fput work. */
+	for (i = 0; i < 500; i++) {
+		ret = cv_stat(heap, "used", &used);
+		if (!ret)
+			ret = cv_stat(heap, "live_buffers", &live);
+		if (ret)
+			return ret;
+		if (!used && !live)
+			return 0;
+		nanosleep(&ts, NULL);
+	}
+	return -EBUSY;
+}
+
+int cv_heap_open(const char *name)
+{
+	char path[256];
+	int fd;
+
+	snprintf(path, sizeof(path), "/dev/dma_heap/%s", name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+int cv_alloc(int heap_fd, uint64_t len, uint32_t fd_flags, uint64_t heap_flags)
+{
+	struct dma_heap_allocation_data data = {
+		.len = len,
+		.fd_flags = fd_flags,
+		.heap_flags = heap_flags,
+	};
+
+	if (ioctl(heap_fd, DMA_HEAP_IOCTL_ALLOC, &data) < 0)
+		return -errno;
+	return (int)data.fd;
+}
+
+int cv_sync(int buf_fd, uint64_t flags)
+{
+	struct dma_buf_sync sync = { .flags = flags };
+
+	return ioctl(buf_fd, DMA_BUF_IOCTL_SYNC, &sync) < 0 ? -errno : 0;
+}
+
+int cv_vgem_open(void)
+{
+	char path[64], name[8];
+	int i, fd;
+
+	for (i = 0; i < 16; i++) {
+		struct drm_version v = { .name_len = 4, .name = name };
+
+		snprintf(path, sizeof(path), "/dev/dri/card%d", i);
+		fd = open(path, O_RDWR | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		if (!ioctl(fd, DRM_IOCTL_VERSION, &v) && v.name_len == 4 &&
+		    !memcmp(name, "vgem", 4))
+			return fd;
+		close(fd);
+	}
+	return -ENODEV;
+}
+
+int cv_vgem_import(int vgem_fd, int buf_fd, uint32_t *handle)
+{
+	struct drm_prime_handle h = { .fd = buf_fd };
+
+	if (ioctl(vgem_fd, DRM_IOCTL_PRIME_FD_TO_HANDLE, &h) < 0)
+		return -errno;
+	*handle = h.handle;
+	return 0;
+}
+
+int cv_vgem_close(int vgem_fd, uint32_t handle)
+{
+	struct drm_gem_close c = { .handle = handle };
+
+	return ioctl(vgem_fd, DRM_IOCTL_GEM_CLOSE, &c) < 0 ? -errno : 0;
+}
+
+int cv_fdinfo(int fd, const char *key, char *out, size_t outlen)
+{
+	char path[64], buf[4096], *p, *e;
+	size_t klen = strlen(key);
+	int ret;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	ret = read_file(path, buf, sizeof(buf));
+	if (ret)
+		return ret;
+	for (p = buf; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+		if (strncmp(p, key, klen) || p[klen] != ':')
+			continue;
+		p += klen + 1;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		e = strchr(p, '\n');
+		if (!e)
+			e = p + strlen(p);
+		snprintf(out, outlen, "%.*s", (int)(e - p), p);
+		return 0;
+	}
+	return -ENOENT;
+}

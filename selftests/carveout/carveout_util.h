@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers shared by the carveout heap kselftests: finding a heap by its
+ * capabilities, allocating, and reading the heap's statistics.
+ * Every function returns 0 (or an fd) on success and -errno on failure.
+ */
+#ifndef CARVEOUT_UTIL_H
+#define CARVEOUT_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define CV_SYSFS "/sys/kernel/carveout_heap"
+#define CV_DEBUGFS "/sys/kernel/debug/carveout_heap"
+
+struct cv_heap {
+	char name[256];
+	int cached;
+	uint64_t size;
+	uint64_t align;
+};
+
+/* Find the first carveout heap whose "cached" capability equals @cached. */
+int cv_find_heap(int cached, struct cv_heap *heap);
+/* Read one decimal value from the heap's sysfs directory. */
+int cv_sysfs_u64(const char *heap, const char *attr, uint64_t *val);
+/* Read "key: value" from the heap's debugfs stats file. */
+int cv_stat(const char *heap, const char *key, uint64_t *val);
+/* Wait (bounded) until the heap reports nothing in use and nothing live. */
+int cv_wait_idle(const char *heap);
+
+int cv_heap_open(const char *name);
+/* DMA_HEAP_IOCTL_ALLOC; returns the dma-buf fd or -errno. */
+int cv_alloc(int heap_fd, uint64_t len, uint32_t fd_flags, uint64_t heap_flags);
+int cv_sync(int buf_fd, uint64_t flags);
+
+/* vgem: open the vgem card, import a dma-buf, close a GEM handle. */
+int cv_vgem_open(void);
+int cv_vgem_import(int vgem_fd, int buf_fd, uint32_t *handle);
+int cv_vgem_close(int vgem_fd, uint32_t handle);
+
+/* Value of "key:" in /proc/self/fdinfo/<fd>, copied into @out. */
+int cv_fdinfo(int fd, const char *key, char *out, size_t outlen);
+
+size_t cv_page_size(void);
+
+#endif
