@@ -35,6 +35,8 @@ host-test: deps
 	@mkdir -p $(HOST_OUT)
 	@echo "[host] harness self-test (KTAP parser, kernel-log judge)" >&2
 	@python3 $(S)/test_ktap.py >$(HOST_OUT)/harness.ktap || true
+	@echo "[host] device tree binding and overlays (dt-schema)" >&2
+	@$(S)/dt-check.sh >$(HOST_OUT)/dt-schema.ktap
 
 check: deps host-test
 	@rc=0; $(S)/guest.sh check || rc=$$?; \

@@ -38,17 +38,20 @@ run_one() {
 	return 0
 }
 
+# run_upstream NAME HEAP: the upstream test walks /dev/dma_heap; give it
+# a private /dev/dma_heap that holds HEAP alone.
+run_upstream() {
+	run_one "$1" unshare -m sh -c '
+		mount -t tmpfs none /dev/dma_heap &&
+		mknod "/dev/dma_heap/$1" c "${2%:*}" "${2#*:}" &&
+		exec /usr/share/dmabuf/upstream/dmabuf-heap' sh "$2" \
+		"$(cat "/sys/class/dma_heap/$2/dev")"
+}
+
 suite_upstream() {
 	for node in /dev/dma_heap/*; do
 		[ -c "$node" ] || continue
-		heap=${node##*/}
-		devno=$(cat "/sys/class/dma_heap/$heap/dev")
-		# The upstream test walks /dev/dma_heap; give it a private
-		# /dev/dma_heap holding this one heap.
-		run_one "upstream-dmabuf-heap-$heap" unshare -m sh -c '
-			mount -t tmpfs none /dev/dma_heap &&
-			mknod "/dev/dma_heap/$1" c "${2%:*}" "${2#*:}" &&
-			exec /usr/share/dmabuf/upstream/dmabuf-heap' sh "$heap" "$devno"
+		run_upstream "upstream-dmabuf-heap-${node##*/}" "${node##*/}"
 	done
 }
 
@@ -62,11 +65,16 @@ suite_kunit() {
 			echo "not ok 1 $name # insmod failed" >"$RES/kunit-$name.ktap"
 			continue
 		fi
+		found=0
 		for dir in /sys/kernel/debug/kunit/*; do
+			[ -d "$dir" ] || continue
 			suite=${dir##*/}
 			case " $(echo $before) " in *" $suite "*) continue ;; esac
 			cat "$dir/results" >"$RES/kunit-$suite.ktap"
+			found=1
 		done
+		[ "$found" = 1 ] ||
+			echo "not ok 1 $name # no KUnit suite appeared in debugfs" >"$RES/kunit-$name.ktap"
 		rmmod "$name"
 		mark "end kunit-$name"
 	done
@@ -79,13 +87,30 @@ suite_kselftest() {
 	done
 }
 
+# The demo so far: the board's heaps and what they report about
+# themselves, then the upstream dmabuf-heaps test on each carveout heap.
+# The camera -> gpu -> display pipeline replaces this when it lands.
 suite_demo() {
-	if [ -x /usr/share/dmabuf/demo.sh ]; then
-		/usr/share/dmabuf/demo.sh
-	else
-		echo "demo: no demo program yet; heaps on this board:"
-		ls -l /dev/dma_heap
-	fi
+	log=$OUT/artifacts/demo.log
+	{
+		echo "demo: heaps in /dev/dma_heap: $(ls /dev/dma_heap | tr '\n' ' ')"
+		for d in /sys/kernel/carveout_heap/*; do
+			[ -d "$d" ] || continue
+			printf 'demo: carveout heap %-10s' "${d##*/}"
+			for a in contiguous cached size free largest_free align; do
+				printf ' %s=%s' "$a" "$(cat "$d/$a" 2>/dev/null)"
+			done
+			echo
+		done
+	} | tee "$log"
+	for d in /sys/kernel/carveout_heap/*; do
+		[ -d "$d" ] || continue
+		heap=${d##*/}
+		run_upstream "demo-upstream-$heap" "$heap"
+		echo "demo: upstream dmabuf-heaps test on $heap:" \
+			"$(grep -c '^ok' "$RES/demo-upstream-$heap.ktap") passed," \
+			"$(grep -c '^not ok' "$RES/demo-upstream-$heap.ktap") failed" | tee -a "$log"
+	done
 }
 
 case "$1" in

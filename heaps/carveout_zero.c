@@ -1,0 +1,295 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Carveout heap: deferred zeroing
+ *
+ * No buffer reaches userspace or a device holding a previous owner's data.
+ * Zeroing at allocation would put the cost of a memset of the whole buffer
+ * on every allocation, so it is done at free time, off the caller's path:
+ *
+ * - A freed range goes onto the region's dirty list, still allocated in
+ *   the pool, and a worker zeroes it and then returns it to the pool.
+ * - At probe the whole region is dirty (it holds whatever the firmware or
+ *   a previous kernel left), cut into CARVEOUT_ZERO_BATCH pieces so that
+ *   the pool fills up progressively while the worker runs.
+ * - So the pool holds only clean memory. An allocation that fails while
+ *   dirty ranges exist zeroes them itself (carveout_zero_drain()), waits
+ *   for the ones the worker has in hand, and retries once.
+ *
+ * A range keeps its place on the dirty list while it is being zeroed
+ * (marked busy) and leaves it under the lock in the same step that
+ * returns it to the pool, so a reader holding the lock sees every page
+ * either allocated to a buffer, on the dirty list or free in the pool.
+ * The lock is never held across a memset.
+ *
+ * Cache policy of the zeroing:
+ *
+ * - Mapped region (cached heap): memset through the linear map. The
+ *   zeros may sit dirty in the CPU caches; that is enough, because a
+ *   device can only reach a cached buffer through dma_map_sgtable() of an
+ *   attachment, which (no DMA_ATTR_SKIP_CPU_SYNC for cached buffers)
+ *   cleans the range to the point of coherency for that device first, and
+ *   CPU mappings are coherent with the linear map. This needs no
+ *   architecture-specific cache call and no struct device.
+ * - no-map region (uncached heap): there is no linear alias, so a
+ *   write-combine mapping of the whole region is made once at probe
+ *   (memremap(MEMREMAP_WC), vmalloc space only) and the memset goes
+ *   through it, followed by a write barrier to drain the write buffers
+ *   before the range can be handed out. No cache maintenance is needed
+ *   because no cacheable alias exists.
+ */
+#include <linux/bitmap.h>
+#include <linux/io.h>
+#include <linux/minmax.h>
+#include <linux/mm.h>
+#include <linux/sched.h>
+#include <linux/sizes.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include "carveout_heap.h"
+
+/* memset per step; the zeroing task reschedules between steps */
+#define CARVEOUT_ZERO_STEP	SZ_1M
+/* size of the dirty pieces a region starts as */
+#define CARVEOUT_ZERO_BATCH	SZ_4M
+
+static void carveout_zero_range(struct carveout_region *r,
+				struct carveout_range *range)
+{
+	char *vaddr = (char *)r->zero_vaddr + range->offset;
+	size_t done, len;
+
+	for (done = 0; done < range->size; done += len) {
+		len = min_t(size_t, range->size - done, CARVEOUT_ZERO_STEP);
+		memset(vaddr + done, 0, len);
+		cond_resched();
+	}
+	if (r->no_map)
+		wmb();	/* drain write-combine buffers before any device use */
+}
+
+/* Claim the first dirty range nobody is zeroing yet. */
+static struct carveout_range *carveout_zero_take(struct carveout_region *r)
+{
+	struct carveout_range *range;
+
+	spin_lock(&r->lock);
+	list_for_each_entry(range, &r->dirty, node) {
+		if (!range->busy) {
+			range->busy = true;
+			r->zeroing++;
+			spin_unlock(&r->lock);
+			return range;
+		}
+	}
+	spin_unlock(&r->lock);
+	return NULL;
+}
+
+/* Move a zeroed range from the dirty list to the pool in one step. */
+static void carveout_zero_return(struct carveout_region *r,
+				 struct carveout_range *range)
+{
+	spin_lock(&r->lock);
+	list_del(&range->node);
+	r->backlog -= range->size;
+	r->zeroing--;
+	carveout_alloc_free(&r->alloc, range->offset, range->size);
+	spin_unlock(&r->lock);
+	kfree(range);
+	wake_up_all(&r->zero_done);
+}
+
+static bool carveout_zero_idle(struct carveout_region *r)
+{
+	bool idle;
+
+	spin_lock(&r->lock);
+	idle = !r->zeroing;
+	spin_unlock(&r->lock);
+	return idle;
+}
+
+static void carveout_zero_worker(struct work_struct *work)
+{
+	struct carveout_region *r = container_of(work, struct carveout_region,
+						 zero_work);
+	struct carveout_range *range;
+
+	while ((range = carveout_zero_take(r))) {
+		carveout_zero_range(r, range);
+		carveout_zero_return(r, range);
+	}
+}
+
+/**
+ * carveout_zero_free() - queue a freed range for zeroing
+ * @range: range of a released buffer; ownership passes to the zeroing
+ *	code, which frees it once the range is back in the pool.
+ *
+ * Context: process context. Does not allocate and does not wait.
+ */
+void carveout_zero_free(struct carveout_range *range)
+{
+	struct carveout_region *r = range->region;
+
+	range->busy = false;
+	spin_lock(&r->lock);
+	list_add_tail(&range->node, &r->dirty);
+	r->backlog += range->size;
+	spin_unlock(&r->lock);
+
+	queue_work(system_unbound_wq, &r->zero_work);
+}
+
+/**
+ * carveout_zero_drain() - zero every dirty range now, in the caller
+ * @r: region
+ *
+ * For an allocation that found no room in the pool: zeroes the dirty
+ * ranges nobody is working on, then waits until no range is being zeroed
+ * by anyone (the worker or another allocating task), so that a retry sees
+ * every range that was dirty when it was called. No lock is held while
+ * waiting or zeroing.
+ *
+ * Context: process context, sleeps.
+ * Return: true if there were dirty ranges, so a retry may succeed.
+ */
+bool carveout_zero_drain(struct carveout_region *r)
+{
+	struct carveout_range *range;
+	bool pending;
+
+	spin_lock(&r->lock);
+	pending = !list_empty(&r->dirty);
+	spin_unlock(&r->lock);
+	if (!pending)
+		return false;
+
+	while ((range = carveout_zero_take(r))) {
+		carveout_zero_range(r, range);
+		carveout_zero_return(r, range);
+	}
+	wait_event(r->zero_done, carveout_zero_idle(r));
+	return true;
+}
+
+/**
+ * carveout_zero_largest_free() - largest free extent, dirty ranges included
+ * @r: region
+ *
+ * Dirty ranges count as free: an allocation that needs them zeroes them
+ * itself. This is the largest request that could succeed if alignment did
+ * not matter.
+ *
+ * Context: process context.
+ * Return: bytes.
+ */
+size_t carveout_zero_largest_free(struct carveout_region *r)
+{
+	unsigned long nbits = carveout_alloc_nbits(&r->alloc);
+	struct carveout_range *range;
+	unsigned long *bits;
+	size_t largest;
+
+	bits = bitmap_alloc(nbits, GFP_KERNEL);
+	if (!bits)
+		return carveout_alloc_largest_free(&r->alloc);
+
+	spin_lock(&r->lock);
+	carveout_alloc_copy_bitmap(&r->alloc, bits);
+	list_for_each_entry(range, &r->dirty, node)
+		bitmap_clear(bits, range->offset >> PAGE_SHIFT,
+			     range->size >> PAGE_SHIFT);
+	spin_unlock(&r->lock);
+
+	largest = carveout_alloc_largest_run(bits, nbits);
+	bitmap_free(bits);
+	return largest;
+}
+
+/**
+ * carveout_zero_init() - map a region for zeroing and queue all of it
+ * @r: region with its allocator set up; must not have been used yet
+ *
+ * Takes the whole region out of the pool as dirty and starts the worker,
+ * which returns it piece by piece.
+ *
+ * Return: 0, -ENOMEM, or -ENXIO if the region cannot be mapped.
+ */
+int carveout_zero_init(struct carveout_region *r)
+{
+	struct carveout_range *range, *tmp;
+	LIST_HEAD(pieces);
+	size_t offset, len;
+	int ret;
+
+	INIT_LIST_HEAD(&r->dirty);
+	INIT_WORK(&r->zero_work, carveout_zero_worker);
+	init_waitqueue_head(&r->zero_done);
+
+	r->zero_vaddr = memremap(r->base, r->size,
+				 r->no_map ? MEMREMAP_WC : MEMREMAP_WB);
+	if (!r->zero_vaddr)
+		return -ENXIO;
+
+	ret = carveout_alloc_claim(&r->alloc, 0, r->size);
+	if (ret)
+		goto unmap;
+
+	for (offset = 0; offset < r->size; offset += len) {
+		len = min_t(size_t, r->size - offset, CARVEOUT_ZERO_BATCH);
+		range = kzalloc(sizeof(*range), GFP_KERNEL);
+		if (!range) {
+			ret = -ENOMEM;
+			goto free_pieces;
+		}
+		range->region = r;
+		range->offset = offset;
+		range->size = len;
+		list_add_tail(&range->node, &pieces);
+	}
+
+	spin_lock(&r->lock);
+	list_splice_tail(&pieces, &r->dirty);
+	r->backlog = r->size;
+	spin_unlock(&r->lock);
+
+	queue_work(system_unbound_wq, &r->zero_work);
+	return 0;
+
+free_pieces:
+	list_for_each_entry_safe(range, tmp, &pieces, node) {
+		list_del(&range->node);
+		kfree(range);
+	}
+	carveout_alloc_free(&r->alloc, 0, r->size);
+unmap:
+	memunmap(r->zero_vaddr);
+	r->zero_vaddr = NULL;
+	return ret;
+}
+
+/**
+ * carveout_zero_destroy() - undo carveout_zero_init()
+ * @r: region that was never registered, so no buffer exists
+ *
+ * Stops the worker, puts the remaining dirty ranges back in the pool
+ * unzeroed (the pool is about to be destroyed) and unmaps the region.
+ */
+void carveout_zero_destroy(struct carveout_region *r)
+{
+	struct carveout_range *range, *tmp;
+
+	cancel_work_sync(&r->zero_work);
+
+	list_for_each_entry_safe(range, tmp, &r->dirty, node) {
+		list_del(&range->node);
+		carveout_alloc_free(&r->alloc, range->offset, range->size);
+		kfree(range);
+	}
+	r->backlog = 0;
+
+	memunmap(r->zero_vaddr);
+	r->zero_vaddr = NULL;
+}

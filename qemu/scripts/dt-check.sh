@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Validate the DT binding and every overlay in dts/ with Debian's
+# dt-schema tools; print KTAP (one result per file).
+#
+# QEMU's own DTB has schema complaints of its own (for example its
+# platform-bus node). An overlay passes when the merged DTB adds no
+# message to the ones the base DTB already has, so nothing of ours is
+# ever hidden. A deliberately broken copy of the QEMU overlay must fail,
+# which shows the check can fail.
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+need dt-validate dt-schema
+need qemu-system-aarch64 qemu-system-arm
+
+bindings=$TOP/Documentation/devicetree/bindings
+w=$BUILD/dt-check
+rm -rf "$w"
+mkdir -p "$w"
+schemas=("$bindings"/*/*.yaml)
+overlays=("$TOP"/dts/*.dtso "$TOP"/dts/examples/*.dtso)
+
+echo "KTAP version 1"
+echo "1..$(( ${#schemas[@]} + ${#overlays[@]} + 1 ))"
+n=0
+result() { # result OK NAME [DIAG_FILE]
+	n=$((n + 1))
+	if [ "$1" = 0 ]; then
+		echo "ok $n $2"
+	else
+		[ -n "${3:-}" ] && sed 's/^/# /' "$3"
+		echo "not ok $n $2"
+	fi
+}
+
+for s in "${schemas[@]}"; do
+	dt-doc-validate -u "$bindings" "$s" >"$w/doc.log" 2>&1
+	rc=$?
+	[ -s "$w/doc.log" ] && rc=1
+	result "$rc" "dt-doc-validate ${s#"$TOP"/}" "$w/doc.log"
+done
+
+if ! dt-mk-schema -j "$bindings" >"$w/schema.json" 2>"$w/mk.log" ||
+	! qemu-system-aarch64 -M virt,dumpdtb="$w/base.dtb" -cpu cortex-a57 -m 2048 \
+		-nographic -nic none >"$w/dump.log" 2>&1; then
+	echo "Bail out! cannot build the schema or dump QEMU's DTB"
+	exit 0
+fi
+# Messages name the DTB file; strip it so base and merged compare.
+validate() { dt-validate -s "$w/schema.json" "$1" 2>&1 | sed "s|$1: ||" | sort; }
+validate "$w/base.dtb" >"$w/base.msgs"
+
+check_overlay() { # check_overlay DTSO NAME
+	local o=$1 name=$2
+	if ! dtc -q -@ -I dts -O dtb -o "$w/$name.dtbo" "$o" 2>"$w/$name.log" ||
+		! fdtoverlay -i "$w/base.dtb" -o "$w/$name.dtb" "$w/$name.dtbo" 2>>"$w/$name.log"; then
+		return 1
+	fi
+	validate "$w/$name.dtb" | comm -13 "$w/base.msgs" - >"$w/$name.log"
+	[ ! -s "$w/$name.log" ]
+}
+
+for o in "${overlays[@]}"; do
+	name=$(basename "$o" .dtso)
+	check_overlay "$o" "$name"
+	result $? "dt-validate ${o#"$TOP"/}" "$w/$name.log"
+done
+
+# The check itself: a broken alignment cap and an unknown property.
+sed -e 's/dma-heap-max-align = <0x200000>;/dma-heap-max-align = <3>; bogus-prop;/' \
+	"$TOP/dts/qemu-virt-carveout.dtso" >"$w/broken.dtso"
+if check_overlay "$w/broken.dtso" broken || ! grep -q "dma-heap-max-align" "$w/broken.log"; then
+	result 1 "dt-validate rejects a broken overlay" "$w/broken.log"
+else
+	result 0 "dt-validate rejects a broken overlay"
+fi
