@@ -2,24 +2,34 @@
 # Build everything the guest needs and boot it.
 # Usage: guest.sh check|demo|shell
 # Make variables arrive as environment: KVARIANT, PAGE_SIZE, SUITE, IOMMU,
-# EDU_DMA_MASK, TIMEOUT, V.
+# TIMEOUT, V, and HOST_KTAP (host test results for the verdict).
+#
+# check boots the board twice unless IOMMU or SUITE is given: every suite
+# without an IOMMU, then the kselftests again behind an SMMUv3, and judges
+# both runs and the host tests together.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 S=$TOP/qemu/scripts
 
 mode=${1:?mode}
-: "${PAGE_SIZE:=4K}" "${IOMMU:=none}"
+: "${PAGE_SIZE:=4K}"
 case "$mode" in
-check) : "${KVARIANT:=debug}" "${SUITE:=all}" ;;
-demo) : "${KVARIANT:=debug}" "${SUITE:=demo}" ;;
-shell) : "${KVARIANT:=debug}" "${SUITE:=all}" ;;
+check)
+	: "${KVARIANT:=debug}"
+	if [ -n "${IOMMU:-}${SUITE:-}" ]; then
+		boots="${IOMMU:-none}:${SUITE:-all}"
+	else
+		boots="none:all smmuv3:kselftest"
+	fi ;;
+demo) : "${KVARIANT:=debug}"; boots="${IOMMU:-none}:${SUITE:-demo}" ;;
+shell) : "${KVARIANT:=debug}"; boots="${IOMMU:-none}:${SUITE:-all}" ;;
 *) die "unknown mode '$mode'" ;;
 esac
 pg=$(echo "$PAGE_SIZE" | tr K k)
 tag=$KVARIANT-$pg
 out=$BUILD/$tag
-run=$BUILD/runs/$mode-$tag${IOMMU:+-$IOMMU}
-n=5
+nboots=$(echo $boots | wc -w)
+n=$((4 + nboots))
 
 step() { say "[$1/$n] $2"; }
 
@@ -39,29 +49,40 @@ run_logged "$LOGS/guest-progs-$tag.log" make -C "$TOP" --no-print-directory gues
 	die "building the guest programs failed (log: build/logs/guest-progs-$tag.log)"
 # Modules: load order from qemu/modules.list; *_test.ko are KUnit suites.
 : >"$stage/lib/modules/load.list"
-while read -r mod; do
+while read -r mod params; do
 	case "$mod" in ''|'#'*) continue ;; esac
 	ko=$out/modules/src/$mod
 	[ -f "$ko" ] || die "module $mod was not built"
 	install -m 0644 "$ko" "$stage/lib/modules/"
-	basename "$mod" >>"$stage/lib/modules/load.list"
+	echo "$(basename "$mod") $params" >>"$stage/lib/modules/load.list"
 done <"$TOP/qemu/modules.list"
 find "$out/modules/src" -name '*_test.ko' -exec install -m 0644 {} "$stage/lib/modules/kunit/" \;
 
 step 4 "initramfs"
 "$S/initramfs.sh" "$out/initramfs.cpio" "$stage"
 
-if [ "$mode" = shell ]; then
-	step 5 "guest shell ($KVARIANT/$PAGE_SIZE${IOMMU:+, IOMMU=$IOMMU}); 'poweroff -f' or Ctrl-A X to leave"
-	SHELL_MODE=1 IOMMU=$IOMMU exec "$S/run.sh" "$KOBJ" "$out/initramfs.cpio" "$run" "$SUITE"
-fi
-step 5 "guest: suite '$SUITE' on $KVARIANT/$PAGE_SIZE, IOMMU=$IOMMU (log: ${run#"$TOP"/}/console.log)"
+i=4
+runs=()
 rc=0
-IOMMU=$IOMMU "$S/run.sh" "$KOBJ" "$out/initramfs.cpio" "$run" "$SUITE" || rc=$?
+for boot in $boots; do
+	i=$((i + 1))
+	iommu=${boot%%:*}
+	suite=${boot#*:}
+	run=$BUILD/runs/$mode-$tag-$iommu
+	if [ "$mode" = shell ]; then
+		step $i "guest shell ($KVARIANT/$PAGE_SIZE, IOMMU=$iommu); 'poweroff -f' or Ctrl-A X to leave"
+		SHELL_MODE=1 IOMMU=$iommu exec "$S/run.sh" "$KOBJ" "$out/initramfs.cpio" "$run" "$suite"
+	fi
+	step $i "guest: suite '$suite' on $KVARIANT/$PAGE_SIZE, IOMMU=$iommu (log: ${run#"$TOP"/}/console.log)"
+	IOMMU=$iommu "$S/run.sh" "$KOBJ" "$out/initramfs.cpio" "$run" "$suite" || rc=1
+	runs+=(--run "$run")
+done
+
 if [ "$mode" = demo ]; then
 	cat "$run/artifacts/demo.log" 2>/dev/null || grep -E '^(demo|runner):' "$run/console.log" || true
 	[ -f "$run/finished" ] || die "the demo did not finish"
 	exit "$rc"
 fi
-# check: the caller judges the results together with the host tests.
+# shellcheck disable=SC2086 # HOST_KTAP is a list of files
+python3 "$S/ktap.py" "${runs[@]}" ${HOST_KTAP:+--ktap $HOST_KTAP} || rc=1
 exit "$rc"

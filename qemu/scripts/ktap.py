@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """Judge a test run: count KTAP results and scan the guest's kernel log.
 
-Usage: ktap.py [--run DIR] [--ktap FILE ...] [--label NAME]
+Usage: ktap.py [--run DIR ...] [--ktap FILE ...] [--label NAME]
 
---run DIR is a guest run directory (results/*.ktap, dmesg.txt,
-kmemleak.txt, finished, console.log). --ktap adds KTAP files from host
+Each --run DIR is a guest run directory (results/*.ktap, dmesg.txt,
+kmemleak.txt, finished, console.log); results are named after the run
+when there is more than one. --ktap adds KTAP files from host
 tests. The last line printed is "N passed, N failed, N skipped"; the exit
 status is non-zero on any failed test, plan mismatch, missing result,
 kernel report or kmemleak suspect.
@@ -150,22 +151,23 @@ def kernel_reports(lines):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--run", help="guest run directory")
+    ap.add_argument("--run", action="append", default=[], help="guest run directory")
     ap.add_argument("--ktap", nargs="*", default=[], help="host KTAP files")
     ap.add_argument("--label", default="")
     args = ap.parse_args()
 
     total = {"passed": 0, "failed": 0, "skipped": 0}
     errors = []
-    files = list(args.ktap)
-    if args.run:
-        files += sorted(glob.glob(os.path.join(args.run, "results", "*.ktap")))
-    for f in files:
+    files = [(f, os.path.basename(f)[:-5] if f.endswith(".ktap") else f) for f in args.ktap]
+    for run in args.run:
+        tag = os.path.basename(os.path.normpath(run)) + "/" if len(args.run) > 1 else ""
+        files += [(f, tag + os.path.basename(f)[:-5])
+                  for f in sorted(glob.glob(os.path.join(run, "results", "*.ktap")))]
+    for f, name in files:
         with open(f, errors="replace") as fh:
             r = parse_ktap(fh.read())
         for k in total:
             total[k] += r[k]
-        name = os.path.basename(f)[:-5] if f.endswith(".ktap") else f
         status = "ok  " if not r["failed"] and not r["problems"] else "FAIL"
         print("  %s %-44s %3d passed, %d failed, %d skipped"
               % (status, name, r["passed"], r["failed"], r["skipped"]))
@@ -179,24 +181,25 @@ def main():
         for p in r["problems"]:
             errors.append("%s: %s" % (name, p))
 
-    if args.run:
-        if not files:
-            errors.append("the guest produced no test results")
-        if not os.path.exists(os.path.join(args.run, "finished")):
-            errors.append("the guest did not finish its run (crash or timeout)")
-        log = os.path.join(args.run, "dmesg.txt")
+    for run in args.run:
+        where = os.path.basename(os.path.normpath(run))
+        if not glob.glob(os.path.join(run, "results", "*.ktap")):
+            errors.append("%s: the guest produced no test results" % where)
+        if not os.path.exists(os.path.join(run, "finished")):
+            errors.append("%s: the guest did not finish its run (crash or timeout)" % where)
+        log = os.path.join(run, "dmesg.txt")
         if not os.path.exists(log):
-            log = os.path.join(args.run, "console.log")
+            log = os.path.join(run, "console.log")
         if os.path.exists(log):
             with open(log, errors="replace") as fh:
                 bad = kernel_reports(fh.readlines())
             for win, blk in bad:
-                errors.append("kernel report%s:\n    %s"
-                              % (" during " + win if win else "", "\n    ".join(blk[:40])))
-        leak = os.path.join(args.run, "kmemleak.txt")
+                errors.append("%s: kernel report%s:\n    %s"
+                              % (where, " during " + win if win else "", "\n    ".join(blk[:40])))
+        leak = os.path.join(run, "kmemleak.txt")
         if os.path.exists(leak) and os.path.getsize(leak):
             with open(leak, errors="replace") as fh:
-                errors.append("kmemleak suspects:\n    " + "    ".join(fh.readlines()[:40]))
+                errors.append("%s: kmemleak suspects:\n    %s" % (where, "    ".join(fh.readlines()[:40])))
 
     for e in errors:
         print("error: " + e)

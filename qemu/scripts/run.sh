@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # Boot the emulated board and run one suite.
 # Usage: run.sh KERNEL_OBJ INITRAMFS RUN_DIR SUITE
-# Environment: IOMMU= (none|smmuv3), EDU_DMA_MASK=, MEM=, TIMEOUT=, SHELL_MODE=1
+# Environment: IOMMU= (none|smmuv3), MEM=, TIMEOUT=, SHELL_MODE=1
+#
+# Two QEMU edu devices are attached: the first can address all 64 bits
+# (dma_mask property), the second keeps edu's default 28-bit mask, which
+# cannot reach any RAM of this board without an IOMMU.
 #
 # The DTB is dumped by QEMU for exactly the machine options of the real
 # run, then the overlays in dts/ are merged with fdtoverlay.
@@ -12,7 +16,7 @@ kobj=${1:?kernel obj dir}
 initrd=${2:?initramfs}
 run=${3:?run dir}
 suite=${4:-all}
-: "${IOMMU:=none}" "${MEM:=2048}" "${TIMEOUT:=900}" "${SHELL_MODE:=0}" "${EDU_DMA_MASK:=}"
+: "${IOMMU:=none}" "${MEM:=2048}" "${TIMEOUT:=900}" "${SHELL_MODE:=0}"
 
 need qemu-system-aarch64 qemu-system-arm
 need fdtoverlay device-tree-compiler
@@ -24,8 +28,6 @@ none) ;;
 smmuv3) machine=virt,iommu=smmuv3 ;;
 *) die "unknown IOMMU '$IOMMU' (none|smmuv3)" ;;
 esac
-edu=edu
-[ -z "$EDU_DMA_MASK" ] || edu="edu,dma_mask=$EDU_DMA_MASK"
 board=(-cpu cortex-a57 -smp 2 -m "$MEM")
 
 # DTB: QEMU's own, for these machine options, plus our overlays.
@@ -54,7 +56,7 @@ append="console=ttyAMA0 loglevel=5 panic=-1 kunit.enable=1 dmabuf.suite=$suite"
 qemu=(qemu-system-aarch64 -M "$machine" "${board[@]}" -nographic -no-reboot -nic none
 	-kernel "$kobj/arch/arm64/boot/Image" -initrd "$initrd" -dtb "$dtb"
 	-append "$append"
-	-device "$edu"
+	-device edu,dma_mask=0xffffffffffffffff -device edu
 	-fsdev "local,id=host,path=$run,security_model=none"
 	-device virtio-9p-device,fsdev=host,mount_tag=host)
 echo "${qemu[*]}" >"$run/qemu.cmd"
