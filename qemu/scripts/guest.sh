@@ -39,6 +39,7 @@ export KOBJ
 
 step 2 "modules for $KVARIANT/$PAGE_SIZE (log: build/logs/modules-$tag.log)"
 "$S/modules.sh" "$KOBJ" "$out/modules"
+"$S/kernel-lint.sh" "$KOBJ" "$LOGS/modules-$tag.log" >"$out/kernel-lint.ktap"
 
 step 3 "tests and programs for aarch64 (log: build/logs/guest-progs-$tag.log)"
 stage=$out/stage
@@ -84,5 +85,5 @@ if [ "$mode" = demo ]; then
 	exit "$rc"
 fi
 # shellcheck disable=SC2086 # HOST_KTAP is a list of files
-python3 "$S/ktap.py" "${runs[@]}" ${HOST_KTAP:+--ktap $HOST_KTAP} || rc=1
+python3 "$S/ktap.py" "${runs[@]}" --ktap "$out/kernel-lint.ktap" ${HOST_KTAP:+$HOST_KTAP} || rc=1
 exit "$rc"

@@ -20,11 +20,7 @@
 #include <linux/dma-buf.h>
 #include <linux/dma-heap.h>
 
-/* The harness defines a signal handler with an unused parameter. */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wunused-parameter"
 #include "kselftest_harness.h"
-#pragma GCC diagnostic pop
 #include "carveout_util.h"
 
 #define MiB (1024UL * 1024UL)
