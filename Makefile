@@ -21,6 +21,7 @@ CROSS_CC  ?= aarch64-linux-gnu-gcc
 HOST_OUT  := $(BUILD)/host
 
 .PHONY: help deps kernel check demo shell host-test guest-progs clean
+.DELETE_ON_ERROR:
 
 help:
 	@sed -n '3,12p' Makefile | sed 's/^# \{0,1\}//'
@@ -33,11 +34,16 @@ kernel: deps
 
 # Tests that run on the build machine itself, each writing KTAP.
 host-test: deps
-	@mkdir -p $(HOST_OUT)
+	@mkdir -p $(HOST_OUT) && rm -f $(HOST_OUT)/*.ktap
 	@echo "[host] harness self-test (KTAP parser, kernel-log judge)" >&2
 	@python3 $(S)/test_ktap.py >$(HOST_OUT)/harness.ktap || true
 	@echo "[host] device tree binding and overlays (dt-schema)" >&2
 	@$(S)/dt-check.sh >$(HOST_OUT)/dt-schema.ktap
+	@echo "[host] libdma and the dmabuf CLI (log: build/logs/host-userspace.log)" >&2
+	@ksrc=$$($(S)/kernel.sh source) && \
+		$(MAKE) -C userspace host-test OUT=$(HOST_OUT) \
+		KSELFTEST=$$ksrc/tools/testing/selftests >$(BUILD)/logs/host-userspace.log 2>&1 || \
+		{ tail -n 30 $(BUILD)/logs/host-userspace.log; exit 1; }
 
 check: deps host-test
 	@HOST_KTAP="$$(ls $(HOST_OUT)/*.ktap)" $(S)/guest.sh check
@@ -59,6 +65,9 @@ guest-progs:
 	install -D -m 0755 $(GUEST_OUT)/dmabuf-heap $(STAGE)/usr/share/dmabuf/upstream/dmabuf-heap
 	$(MAKE) -C selftests KSRC=$(KSRC) KHDR=$(KHDR) CC=$(CROSS_CC) OUT=$(GUEST_OUT)/selftests
 	install -D -m 0755 -t $(STAGE)/usr/share/dmabuf/tests $(GUEST_OUT)/selftests/*_test
+	$(MAKE) -C userspace cli guest-tests CC=$(CROSS_CC) KHDR=$(KHDR) OUT=$(GUEST_OUT)/userspace
+	install -D -m 0755 $(GUEST_OUT)/userspace/dmabuf $(STAGE)/usr/bin/dmabuf
+	install -D -m 0755 -t $(STAGE)/usr/share/dmabuf/tests $(GUEST_OUT)/userspace/tests/libdma_*_test
 
 clean:
 	rm -rf $(BUILD)

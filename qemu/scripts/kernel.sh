@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Build the guest kernel from Debian's linux-source-6.12, once per
 # (variant, page size, inputs). Usage: kernel.sh VARIANT PAGE_SIZE
-# Prints the kernel object directory on stdout.
+# Prints the kernel object directory on stdout. `kernel.sh source` only
+# extracts and patches the source and prints its directory.
 #
 # Entries live in $KERNEL_CACHE, named by a hash of everything that goes
 # into them (source package version, patches, fragments, compiler), so a
@@ -12,9 +13,12 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 variant=${1:?variant}
-page=${2:?page size}
-case "$variant" in debug|release) ;; *) die "unknown kernel variant '$variant' (debug|release)" ;; esac
-case "$page" in 4K|64K) ;; *) die "unknown PAGE_SIZE '$page' (4K|64K)" ;; esac
+page=${2:-}
+case "$variant" in debug|release|source) ;; *) die "unknown kernel variant '$variant' (debug|release)" ;; esac
+[ "$variant" = source ] || case "$page" in
+	4K|64K) ;;
+	*) die "unknown PAGE_SIZE '$page' (4K|64K)" ;;
+esac
 
 need aarch64-linux-gnu-gcc gcc-aarch64-linux-gnu
 need flex flex
@@ -41,6 +45,10 @@ if [ ! -e "$src/.ready" ]; then
 	done
 	touch "$src.tmp/.ready"
 	mv "$src.tmp" "$src"
+fi
+if [ "$variant" = source ]; then
+	echo "$src"
+	exit 0
 fi
 
 pg=$(echo "$page" | tr 'K' 'k')

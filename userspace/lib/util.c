@@ -1,0 +1,194 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * libdma: small helpers every other file uses (ioctl with retry, paths,
+ * one-value text files, number parsing).
+ */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "ldma_internal.h"
+
+/*
+ * Like libdrm's drmIoctl(): a signal or a busy exporter is not a failure
+ * the caller can do anything about, so retry.
+ */
+int ldma_ioctl(int fd, unsigned long request, void *arg)
+{
+	int ret;
+
+	do {
+		ret = ioctl(fd, request, arg);
+	} while (ret == -1 && (errno == EINTR || errno == EAGAIN));
+
+	return ret == -1 ? -errno : ret;
+}
+
+int ldma_path(char *buf, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, size, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return -EINVAL;
+	return (size_t)n >= size ? -ENAMETOOLONG : 0;
+}
+
+/* Read a small text file into @buf (NUL-terminated). Returns length or -errno. */
+int ldma_read_text(const char *path, char *buf, size_t size)
+{
+	size_t len = 0;
+	ssize_t n;
+	int fd, err = 0;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+
+	while (len < size - 1) {
+		n = read(fd, buf + len, size - 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			err = -errno;
+			break;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	buf[len] = '\0';
+	return err ? err : (int)len;
+}
+
+/* A decimal value as sysfs writes it: digits, then at most one newline. */
+int ldma_parse_u64(const char *str, uint64_t *val)
+{
+	unsigned long long v;
+	char *end;
+
+	if (!isdigit((unsigned char)str[0]))
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(str, &end, 10);
+	if (errno)
+		return -errno;
+	if (*end == '\n')
+		end++;
+	if (*end)
+		return -EINVAL;
+	*val = v;
+	return 0;
+}
+
+/*
+ * Build a sorted array from the entries of directory @path: @fill gets each
+ * entry name and the next element, and returns 1 to keep it, 0 to skip it,
+ * or -errno to stop. On success *@array (NULL when empty) is the caller's
+ * to free() and the count is returned.
+ */
+int ldma_scan_dir(const char *path, size_t size, ldma_fill_fn fill,
+		  void *priv, int (*cmp)(const void *, const void *),
+		  void **array)
+{
+	size_t n = 0, cap = 0;
+	struct dirent *de;
+	char *elems = NULL, *tmp;
+	DIR *dir;
+	int ret;
+
+	*array = NULL;
+	dir = opendir(path);
+	if (!dir)
+		return -errno;
+	for (;;) {
+		errno = 0;
+		de = readdir(dir);
+		if (!de) {
+			ret = -errno;
+			break;
+		}
+		if (n == cap) {
+			cap = cap ? 2 * cap : 8;
+			tmp = cap > INT_MAX ? NULL : realloc(elems, cap * size);
+			if (!tmp) {
+				ret = -ENOMEM;
+				break;
+			}
+			elems = tmp;
+		}
+		ret = fill(priv, de->d_name, elems + n * size);
+		if (ret < 0)
+			break;
+		n += (size_t)ret;
+	}
+	closedir(dir);
+
+	if (ret < 0 || !n) {
+		free(elems);
+		return ret;
+	}
+	qsort(elems, n, size, cmp);
+	*array = elems;
+	return (int)n;
+}
+
+bool ldma_access_valid(unsigned int access)
+{
+	return access && !(access & ~LDMA_RW);
+}
+
+LDMA_EXPORT int ldma_parse_size(const char *str, size_t *size)
+{
+	static const char suffixes[] = "KMG";
+	unsigned long long v;
+	const char *s;
+	char *end;
+	int shift = 0;
+
+	if (!str || !size)
+		return -EINVAL;
+	if (!isdigit((unsigned char)str[0]))
+		return -EINVAL;	/* no sign, no blanks */
+
+	errno = 0;
+	if (str[0] == '0' && (str[1] == 'x' || str[1] == 'X')) {
+		s = str + 2;
+		if (!isxdigit((unsigned char)*s))
+			return -EINVAL;	/* strtoull would take "0x-1" */
+		v = strtoull(s, &end, 16);
+	} else {
+		v = strtoull(str, &end, 10);
+	}
+	if (errno)
+		return -ERANGE;
+
+	if (*end) {
+		const char *p = strchr(suffixes, toupper((unsigned char)*end));
+
+		if (!p)
+			return -EINVAL;
+		shift = 10 * (int)(p - suffixes + 1);
+		end++;
+		if (!strcmp(end, "iB") || !strcmp(end, "B"))
+			end += strlen(end);
+		if (*end)
+			return -EINVAL;
+	}
+
+	if (v > (SIZE_MAX >> shift))
+		return -ERANGE;
+	*size = (size_t)(v << shift);
+	return 0;
+}
