@@ -3,6 +3,7 @@
 #   make demo    boot the emulated board and run the demo
 #   make check   every test: host tests, then the guest suites on the
 #                debug kernel; closes with "N passed, N failed, N skipped"
+#   make bench   heap benchmarks on the release kernel (build/bench/)
 #
 # Variables: PAGE_SIZE=4K|64K  KVARIANT=debug|release  IOMMU=none|smmuv3
 #            SUITE=all|upstream|kunit|kselftest  V=1 (show everything)
@@ -20,11 +21,11 @@ export TOP BUILD PAGE_SIZE IOMMU V KVARIANT SUITE TIMEOUT KERNEL_CACHE
 CROSS_CC  ?= aarch64-linux-gnu-gcc
 HOST_OUT  := $(BUILD)/host
 
-.PHONY: help deps kernel check demo shell host-test guest-progs clean
+.PHONY: help deps kernel check demo bench shell host-test guest-progs clean
 .DELETE_ON_ERROR:
 
 help:
-	@sed -n '3,12p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,13p' Makefile | sed 's/^# \{0,1\}//'
 
 deps:
 	@$(S)/deps.sh
@@ -51,6 +52,11 @@ check: deps host-test
 demo: deps
 	@$(S)/guest.sh demo
 
+# Benchmarks on the release kernel: table on stdout, build/bench/results.json
+# and build/bench/latency.png. See Documentation/performance.rst.
+bench: deps
+	@$(S)/guest.sh bench
+
 shell: deps
 	@$(S)/guest.sh shell
 
@@ -68,6 +74,10 @@ guest-progs:
 	$(MAKE) -C userspace cli guest-tests CC=$(CROSS_CC) KHDR=$(KHDR) OUT=$(GUEST_OUT)/userspace
 	install -D -m 0755 $(GUEST_OUT)/userspace/dmabuf $(STAGE)/usr/bin/dmabuf
 	install -D -m 0755 -t $(STAGE)/usr/share/dmabuf/tests $(GUEST_OUT)/userspace/tests/libdma_*_test
+	$(MAKE) -C userspace lib CC=$(CROSS_CC) KHDR=$(KHDR) OUT=$(GUEST_OUT)/userspace
+	$(MAKE) -C bench CC=$(CROSS_CC) KHDR=$(KHDR) LIBDMA=$(GUEST_OUT)/userspace OUT=$(GUEST_OUT)/bench
+	install -D -m 0755 $(GUEST_OUT)/bench/dmabuf_bench $(STAGE)/usr/bin/dmabuf_bench
+	install -D -m 0755 bench/bench_quick.sh $(STAGE)/usr/share/dmabuf/tests/bench_quick
 
 clean:
 	rm -rf $(BUILD)

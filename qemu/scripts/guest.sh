@@ -22,6 +22,7 @@ check)
 		boots="none:all smmuv3:kselftest"
 	fi ;;
 demo) : "${KVARIANT:=debug}"; boots="${IOMMU:-none}:${SUITE:-demo}" ;;
+bench) : "${KVARIANT:=release}"; boots="${IOMMU:-none}:bench" ;;
 shell) : "${KVARIANT:=debug}"; boots="${IOMMU:-none}:${SUITE:-all}" ;;
 *) die "unknown mode '$mode'" ;;
 esac
@@ -79,6 +80,16 @@ for boot in $boots; do
 	runs+=(--run "$run")
 done
 
+if [ "$mode" = bench ]; then
+	[ -f "$run/artifacts/results.json" ] || die "the benchmark wrote no results (see $run/console.log)"
+	mkdir -p "$BUILD/bench"
+	cp "$run/artifacts/results.json" "$run/artifacts/bench.txt" "$BUILD/bench/"
+	cat "$BUILD/bench/bench.txt"
+	python3 "$TOP/bench/plot.py" "$BUILD/bench/results.json" "$BUILD/bench/latency.png" ||
+		die "plotting failed"
+	say "bench: build/bench/results.json, build/bench/bench.txt, build/bench/latency.png"
+	exit "$rc"
+fi
 if [ "$mode" = demo ]; then
 	cat "$run/artifacts/demo.log" 2>/dev/null || grep -E '^(demo|runner):' "$run/console.log" || true
 	[ -f "$run/finished" ] || die "the demo did not finish"

@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * dmabuf_bench: heaps compared in one run. Shared declarations.
+ *
+ * Every figure is a measurement of this run; nothing is asserted. Heaps
+ * are interleaved (each iteration visits every heap in turn) so that
+ * drift of the machine during the run affects all of them alike.
+ */
+#ifndef BENCH_H
+#define BENCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <libdma.h>
+
+#define KiB (1024UL)
+#define MiB (1024UL * 1024UL)
+#define BENCH_MAX_HEAPS 8
+
+struct bench_heap {
+	char name[LDMA_HEAP_NAME_MAX];
+	char kind[32];		/* "carveout-cached", "system", "cma", ... */
+	int fd;			/* /dev/dma_heap/<name> */
+	int carveout;		/* publishes carveout sysfs and debugfs */
+	uint64_t size;		/* bytes, 0 if unknown */
+};
+
+struct bench_opts {
+	int quick;		/* a few iterations: proves it works */
+	uint64_t seed;
+	FILE *json;
+};
+
+struct bench_ctx {
+	struct bench_opts opts;
+	struct bench_heap heaps[BENCH_MAX_HEAPS];
+	int nheaps;
+	int errors;		/* sections that could not run as intended */
+	int json_first;		/* no comma before the next JSON member */
+};
+
+/* timing and statistics (bench_stats.c) */
+uint64_t bench_now_ns(void);
+void bench_sort(uint64_t *v, size_t n);
+uint64_t bench_pct(const uint64_t *sorted, size_t n, unsigned int pct);
+uint64_t bench_rand(uint64_t *state);
+int bench_stat_u64(const char *heap, const char *key, uint64_t *val);
+int bench_sysfs_u64(const char *heap, const char *attr, uint64_t *val);
+int bench_write_str(const char *path, const char *s);
+void bench_json_key(struct bench_ctx *b, const char *key);
+
+/* sections */
+void bench_alloc_latency(struct bench_ctx *b);
+void bench_first_touch(struct bench_ctx *b);
+void bench_map_sync(struct bench_ctx *b);
+void bench_churn(struct bench_ctx *b);
+void bench_pressure(struct bench_ctx *b);
+
+#endif

@@ -1,0 +1,364 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dmabuf_bench: allocation, first-touch, map and sync latencies.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <drm/drm.h>
+#include <linux/dma-buf.h>
+
+#include "bench.h"
+
+static const size_t sizes[] = { 4 * KiB, 64 * KiB, 1 * MiB, 8 * MiB, 32 * MiB };
+#define NSIZES (sizeof(sizes) / sizeof(sizes[0]))
+
+struct series {
+	uint64_t *ns;
+	size_t n;
+	int failed;
+};
+
+static int fits(const struct bench_heap *h, size_t size)
+{
+	return !h->size || size <= h->size / 2;
+}
+
+static void series_json(struct bench_ctx *b, const char *heap, const char *op,
+			size_t size, struct series *s, int *first)
+{
+	bench_sort(s->ns, s->n);
+	fprintf(b->opts.json,
+		"%s\n    {\"heap\": \"%s\", \"op\": \"%s\", \"size\": %zu, \"n\": %zu, "
+		"\"failed\": %d, \"median_ns\": %llu, \"p99_ns\": %llu}",
+		*first ? "" : ",", heap, op, size, s->n, s->failed,
+		(unsigned long long)bench_pct(s->ns, s->n, 50),
+		(unsigned long long)bench_pct(s->ns, s->n, 99));
+	*first = 0;
+}
+
+static double us(uint64_t ns)
+{
+	return (double)ns / 1000.0;
+}
+
+static uint64_t anon_memset_ns(size_t size)
+{
+	uint64_t t0 = bench_now_ns();
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return 0;
+	memset(p, 0, size);
+	t0 = bench_now_ns() - t0;
+	munmap(p, size);
+	return t0;
+}
+
+/* Wait (untimed) until a carveout heap has no zeroing backlog. */
+static void drain_backlog(const struct bench_heap *h)
+{
+	uint64_t backlog = 1;
+	int i;
+
+	for (i = 0; h->carveout && backlog && i < 2000; i++) {
+		if (bench_stat_u64(h->name, "zero_backlog", &backlog))
+			return;
+		if (backlog)
+			usleep(1000);
+	}
+}
+
+/*
+ * Allocate + close, every heap in turn per iteration, plus the anonymous
+ * memset reference. The order rotates each iteration so that no heap
+ * always runs right after the reference's munmap (TLB flushes under TCG).
+ * @prezeroed waits for the zeroing worker before each carveout
+ * allocation, outside the timing.
+ */
+static void alloc_round(struct bench_ctx *b, size_t size, size_t iters,
+			int prezeroed, struct series *s, struct series *ref)
+{
+	int n = b->nheaps + 1, j;
+	size_t i;
+
+	for (i = 0; i < iters; i++) {
+		for (j = 0; j < n; j++) {
+			int h = (int)((i + (size_t)j) % (size_t)n);
+			const struct bench_heap *hp = &b->heaps[h];
+			uint64_t t0;
+			int fd;
+
+			if (h == b->nheaps) {
+				ref->ns[ref->n++] = anon_memset_ns(size);
+				continue;
+			}
+			if (!fits(hp, size) || (prezeroed && !hp->carveout))
+				continue;
+			if (prezeroed)
+				drain_backlog(hp);
+			t0 = bench_now_ns();
+			fd = ldma_heap_ioctl_alloc(hp->fd, size, O_RDWR | O_CLOEXEC);
+			if (fd >= 0)
+				close(fd);
+			if (fd < 0)
+				s[h].failed++;
+			else
+				s[h].ns[s[h].n++] = bench_now_ns() - t0;
+		}
+	}
+}
+
+static void print_row(struct bench_ctx *b, const char *label, struct series *s,
+		      struct series *ref)
+{
+	int h;
+
+	printf("%-12s", label);
+	for (h = 0; h < b->nheaps; h++) {
+		if (!s[h].n) {
+			printf(" %21s", s[h].failed ? "failed" : "-");
+			continue;
+		}
+		bench_sort(s[h].ns, s[h].n);
+		printf(" %9.1f/%-11.1f", us(bench_pct(s[h].ns, s[h].n, 50)),
+		       us(bench_pct(s[h].ns, s[h].n, 99)));
+	}
+	if (!ref) {
+		printf("\n");
+		return;
+	}
+	bench_sort(ref->ns, ref->n);
+	printf(" %9.1f/%-9.1f\n", us(bench_pct(ref->ns, ref->n, 50)),
+	       us(bench_pct(ref->ns, ref->n, 99)));
+}
+
+static void header(struct bench_ctx *b, const char *title, const char *ref)
+{
+	int h;
+
+	printf("\n%s (median/p99 in us)\n%-12s", title, "size");
+	for (h = 0; h < b->nheaps; h++)
+		printf(" %-21s", b->heaps[h].name);
+	printf(" %s\n", ref);
+}
+
+static void alloc_section(struct bench_ctx *b, const char *key, int prezeroed)
+{
+	struct series s[BENCH_MAX_HEAPS], ref;
+	int first = 1, h;
+	size_t k;
+
+	header(b, prezeroed ? "Allocate+close, pre-zeroed carveout" :
+	       "Allocate+close", "anon memset");
+	bench_json_key(b, key);
+	fputc('[', b->opts.json);
+	for (k = 0; k < NSIZES; k++) {
+		size_t size = sizes[k];
+		size_t iters = b->opts.quick ? 3 : size >= 32 * MiB ? 50 : 200;
+		char label[24];
+
+		if (prezeroed && size < 8 * MiB)
+			continue;
+		memset(s, 0, sizeof(s));
+		for (h = 0; h < b->nheaps; h++)
+			s[h].ns = calloc(iters, sizeof(uint64_t));
+		ref.ns = calloc(iters, sizeof(uint64_t));
+		ref.n = 0;
+		ref.failed = 0;
+		alloc_round(b, size, iters, prezeroed, s, &ref);
+		snprintf(label, sizeof(label), "%zuK", size / KiB);
+		print_row(b, label, s, &ref);
+		for (h = 0; h < b->nheaps; h++) {
+			if (s[h].n || s[h].failed)
+				series_json(b, b->heaps[h].name, key, size, &s[h], &first);
+			if (s[h].failed && !prezeroed)
+				b->errors++;
+			free(s[h].ns);
+		}
+		series_json(b, "anon-memset", key, size, &ref, &first);
+		free(ref.ns);
+	}
+	fputs("\n  ]", b->opts.json);
+}
+
+void bench_alloc_latency(struct bench_ctx *b)
+{
+	alloc_section(b, "alloc", 0);
+	alloc_section(b, "alloc_prezeroed", 1);
+}
+
+/* Write every byte of a fresh mapping: GB/s, against an anonymous mapping. */
+void bench_first_touch(struct bench_ctx *b)
+{
+	size_t size = b->opts.quick ? 1 * MiB : 8 * MiB;
+	int iters = b->opts.quick ? 2 : 10, i, h;
+	uint64_t best[BENCH_MAX_HEAPS + 1] = { 0 };
+
+	printf("\nFirst touch of a fresh %zu MiB mapping (GB/s, best of %d)\n",
+	       size / MiB, iters);
+	for (i = 0; i < iters; i++) {
+		for (h = 0; h <= b->nheaps; h++) {
+			uint64_t t0, t;
+			void *p;
+			int fd = -1;
+
+			if (h < b->nheaps) {
+				fd = ldma_heap_ioctl_alloc(b->heaps[h].fd, size,
+							   O_RDWR | O_CLOEXEC);
+				if (fd < 0)
+					continue;
+			}
+			t0 = bench_now_ns();
+			p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+				 fd < 0 ? MAP_PRIVATE | MAP_ANONYMOUS : MAP_SHARED, fd, 0);
+			if (p == MAP_FAILED) {
+				if (fd >= 0)
+					close(fd);
+				continue;
+			}
+			if (fd >= 0)
+				ldma_cpu_begin(fd, LDMA_WRITE);
+			memset(p, 0x5a, size);
+			if (fd >= 0)
+				ldma_cpu_end(fd, LDMA_WRITE);
+			t = bench_now_ns() - t0;
+			munmap(p, size);
+			if (fd >= 0)
+				close(fd);
+			if (!best[h] || t < best[h])
+				best[h] = t;
+		}
+	}
+	bench_json_key(b, "first_touch");
+	fprintf(b->opts.json, "{\"size\": %zu, \"gbps\": {", size);
+	for (h = 0; h <= b->nheaps; h++) {
+		const char *name = h < b->nheaps ? b->heaps[h].name : "anon-memset";
+		double gbps = best[h] ? (double)size / (double)best[h] : 0.0;
+
+		printf("  %-20s %6.2f\n", name, gbps);
+		fprintf(b->opts.json, "%s\"%s\": %.3f", h ? ", " : "", name, gbps);
+	}
+	fputs("}}", b->opts.json);
+}
+
+static int vgem_open(void)
+{
+	char path[32], name[8];
+	int i, fd;
+
+	for (i = 0; i < 8; i++) {
+		struct drm_version v = { .name_len = 4, .name = name };
+
+		snprintf(path, sizeof(path), "/dev/dri/card%d", i);
+		fd = open(path, O_RDWR | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		if (!ioctl(fd, DRM_IOCTL_VERSION, &v) && v.name_len == 4 &&
+		    !memcmp(name, "vgem", 4))
+			return fd;
+		close(fd);
+	}
+	return -ENODEV;
+}
+
+static void gem_close(int vgem, uint32_t handle)
+{
+	struct drm_gem_close c = { .handle = handle };
+
+	ioctl(vgem, DRM_IOCTL_GEM_CLOSE, &c);
+}
+
+/* One vgem import (attach + map) and one sync pair with it mapped. */
+static void map_sync_once(struct bench_ctx *b, int vgem, int h, size_t size,
+			  struct series *map, struct series *sync)
+{
+	struct drm_prime_handle ph = { 0 };
+	uint64_t t0;
+	int fd;
+
+	fd = ldma_heap_ioctl_alloc(b->heaps[h].fd, size, O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		map->failed++;
+		return;
+	}
+	ph.fd = fd;
+	t0 = bench_now_ns();
+	if (ioctl(vgem, DRM_IOCTL_PRIME_FD_TO_HANDLE, &ph)) {
+		map->failed++;
+		close(fd);
+		return;
+	}
+	map->ns[map->n++] = bench_now_ns() - t0;
+	t0 = bench_now_ns();
+	if (ldma_cpu_begin(fd, LDMA_RW) || ldma_cpu_end(fd, LDMA_RW))
+		sync->failed++;
+	else
+		sync->ns[sync->n++] = bench_now_ns() - t0;
+	gem_close(vgem, ph.handle);
+	close(fd);
+}
+
+/*
+ * vgem import = dma_buf_attach + dma_buf_map_attachment; the sync pair is
+ * DMA_BUF_IOCTL_SYNC begin + end while that attachment is mapped, so a
+ * cached heap does its cache maintenance for vgem's device.
+ */
+void bench_map_sync(struct bench_ctx *b)
+{
+	struct series map[NSIZES][BENCH_MAX_HEAPS], sync[NSIZES][BENCH_MAX_HEAPS];
+	size_t iters = b->opts.quick ? 3 : 30, k, i;
+	int vgem = vgem_open(), h, j, first = 1, pass;
+	char label[24];
+
+	if (vgem < 0) {
+		printf("\nMap and sync: no vgem device, skipped\n");
+		b->errors++;
+		return;
+	}
+	memset(map, 0, sizeof(map));
+	memset(sync, 0, sizeof(sync));
+	for (k = 0; k < NSIZES; k++) {
+		for (h = 0; h < b->nheaps; h++) {
+			map[k][h].ns = calloc(iters, sizeof(uint64_t));
+			sync[k][h].ns = calloc(iters, sizeof(uint64_t));
+		}
+		for (i = 0; i < iters; i++) {
+			for (j = 0; j < b->nheaps; j++) {
+				h = (int)((i + (size_t)j) % (size_t)b->nheaps);
+				if (fits(&b->heaps[h], sizes[k]))
+					map_sync_once(b, vgem, h, sizes[k], &map[k][h],
+						      &sync[k][h]);
+			}
+		}
+	}
+	close(vgem);
+
+	bench_json_key(b, "map_sync_vgem");
+	fputc('[', b->opts.json);
+	for (pass = 0; pass < 2; pass++) {
+		struct series (*s)[BENCH_MAX_HEAPS] = pass ? sync : map;
+
+		header(b, pass ? "DMA_BUF_IOCTL_SYNC begin+end, vgem attachment mapped" :
+		       "vgem import (attach+map)", "");
+		for (k = 0; k < NSIZES; k++) {
+			snprintf(label, sizeof(label), "%zuK", sizes[k] / KiB);
+			print_row(b, label, s[k], NULL);
+			for (h = 0; h < b->nheaps; h++) {
+				if (s[k][h].n || s[k][h].failed)
+					series_json(b, b->heaps[h].name, pass ? "sync" : "map",
+						    sizes[k], &s[k][h], &first);
+				b->errors += s[k][h].failed;
+				free(s[k][h].ns);
+			}
+		}
+	}
+	fputs("\n  ]", b->opts.json);
+}
