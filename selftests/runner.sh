@@ -14,6 +14,7 @@
 #             debugfs, one file per suite)
 #   kselftest every program in /usr/share/dmabuf/tests
 #   demo      the demo (see `make demo`)
+#   bench     the benchmarks (see `make bench`)
 #   all       upstream, kunit and kselftest
 : "${OUT:=/tmp/out}"
 RES=$OUT/results
@@ -113,7 +114,16 @@ suite_demo() {
 	done
 }
 
+# The full benchmark (make bench, release kernel): table and JSON to the
+# host share.
+suite_bench() {
+	mark "begin bench"
+	/usr/bin/dmabuf_bench --json "$OUT/artifacts/results.json" | tee "$OUT/artifacts/bench.txt"
+	mark "end bench"
+}
+
 case "$1" in
+bench) suite_bench ;;
 upstream) suite_upstream ;;
 kunit) suite_kunit ;;
 kselftest) suite_kselftest ;;
