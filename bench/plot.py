@@ -36,6 +36,8 @@ def main():
                   'set ylabel "latency (us)"',
                   "set key top left",
                   "set grid"]
+        # One colour per heap in both panels.
+        names = sorted({h for _, data in panels for h in data})
         for p, (title, data) in enumerate(panels):
             plots = []
             for heap, pts in sorted(data.items()):
@@ -43,7 +45,8 @@ def main():
                 with open(path, "w") as dat:
                     for size, ns in sorted(pts):
                         dat.write("%g %g\n" % (size / 1024.0, max(ns, 1) / 1000.0))
-                plots.append('"%s" using 1:2 with linespoints title "%s"' % (path, heap))
+                plots.append('"%s" using 1:2 with linespoints lt %d title "%s"'
+                             % (path, names.index(heap) + 1, heap))
             script.append('set title "%s"' % title)
             script.append("plot " + ", ".join(plots) if plots else "plot 1 notitle")
         script.append("unset multiplot")
