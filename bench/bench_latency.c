@@ -333,6 +333,14 @@ void bench_map_sync(struct bench_ctx *b)
 		for (i = 0; i < iters; i++) {
 			for (j = 0; j < b->nheaps; j++) {
 				h = (int)((i + (size_t)j) % (size_t)b->nheaps);
+				/*
+				 * The 6.12 system and CMA heaps hand vgem sg
+				 * entries longer than its 64 KiB limit, which
+				 * the debug kernel of make check reports; the
+				 * quick run measures the carveout heaps only.
+				 */
+				if (b->opts.quick && !b->heaps[h].carveout)
+					continue;
 				if (fits(&b->heaps[h], sizes[k]))
 					map_sync_once(b, vgem, h, sizes[k], &map[k][h],
 						      &sync[k][h]);

@@ -51,7 +51,7 @@ fi
 
 rm -rf "$run"
 mkdir -p "$run"
-append="console=ttyAMA0 loglevel=5 panic=-1 kunit.enable=1 dmabuf.suite=$suite"
+append="console=ttyAMA0 loglevel=5 log_buf_len=4M panic=-1 kunit.enable=1 dmabuf.suite=$suite"
 [ "$SHELL_MODE" = 1 ] && append="$append dmabuf.shell=1"
 qemu=(qemu-system-aarch64 -M "$machine" "${board[@]}" -nographic -no-reboot -nic none
 	-kernel "$kobj/arch/arm64/boot/Image" -initrd "$initrd" -dtb "$dtb"

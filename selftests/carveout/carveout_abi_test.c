@@ -18,37 +18,6 @@
 #define BROKEN_NODE "/proc/device-tree/reserved-memory/broken@7c000000"
 #define TRACING "/sys/kernel/tracing"
 
-static int write_str(const char *path, const char *s)
-{
-	ssize_t n;
-	int fd;
-
-	fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = write(fd, s, strlen(s));
-	n = n < 0 ? -errno : 0;
-	close(fd);
-	return (int)n;
-}
-
-/* Read up to @len - 1 bytes of a file; returns bytes read or -errno. */
-static ssize_t read_str(const char *path, char *buf, size_t len)
-{
-	ssize_t n, total = 0;
-	int fd;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	while ((size_t)total < len - 1 &&
-	       (n = read(fd, buf + total, len - 1 - total)) > 0)
-		total += n;
-	close(fd);
-	buf[total] = '\0';
-	return total;
-}
-
 /* Does the kernel log hold a line containing both @a and @b? */
 static int kmsg_has(const char *a, const char *b)
 {
@@ -116,12 +85,12 @@ TEST(policy_switch_accepts_known_and_refuses_unknown)
 	if (cv_find_heap(1, &heap) && cv_find_heap(0, &heap))
 		SKIP(return, "no carveout heap");
 	snprintf(path, sizeof(path), CV_DEBUGFS "/%s/policy", heap.name);
-	ASSERT_EQ(0, write_str(path, "first-fit\n"));
-	ASSERT_LT(0, read_str(path, buf, sizeof(buf)));
+	ASSERT_EQ(0, cv_write_str(path, "first-fit\n"));
+	ASSERT_EQ(0, cv_read_str(path, buf, sizeof(buf)));
 	EXPECT_EQ(0, strncmp(buf, "first-fit", 9));
-	EXPECT_EQ(-EINVAL, write_str(path, "worst-fit\n"));
-	ASSERT_EQ(0, write_str(path, "best-fit\n"));
-	ASSERT_LT(0, read_str(path, buf, sizeof(buf)));
+	EXPECT_EQ(-EINVAL, cv_write_str(path, "worst-fit\n"));
+	ASSERT_EQ(0, cv_write_str(path, "best-fit\n"));
+	ASSERT_EQ(0, cv_read_str(path, buf, sizeof(buf)));
 	EXPECT_EQ(0, strncmp(buf, "best-fit", 8));
 }
 
@@ -137,8 +106,8 @@ TEST(alloc_and_free_emit_tracepoints)
 		SKIP(return, "no carveout heap");
 	if (access(TRACING "/events/carveout_heap/enable", W_OK))
 		SKIP(return, "no tracefs or no carveout_heap events");
-	ASSERT_EQ(0, write_str(TRACING "/trace", ""));
-	ASSERT_EQ(0, write_str(TRACING "/events/carveout_heap/enable", "1"));
+	ASSERT_EQ(0, cv_write_str(TRACING "/trace", ""));
+	ASSERT_EQ(0, cv_write_str(TRACING "/events/carveout_heap/enable", "1"));
 
 	heap_fd = cv_heap_open(heap.name);
 	ASSERT_LE(0, heap_fd);
@@ -148,8 +117,8 @@ TEST(alloc_and_free_emit_tracepoints)
 	close(heap_fd);
 	ASSERT_EQ(0, cv_wait_idle(heap.name));
 
-	ASSERT_EQ(0, write_str(TRACING "/events/carveout_heap/enable", "0"));
-	ASSERT_LT(0, read_str(TRACING "/trace", trace, sizeof(trace)));
+	ASSERT_EQ(0, cv_write_str(TRACING "/events/carveout_heap/enable", "0"));
+	ASSERT_EQ(0, cv_read_str(TRACING "/trace", trace, sizeof(trace)));
 	snprintf(want_alloc, sizeof(want_alloc), "carveout_heap_alloc: heap=%s size=%zu ",
 		 heap.name, 3 * page);
 	snprintf(want_free, sizeof(want_free), "carveout_heap_free: heap=%s size=%zu ",

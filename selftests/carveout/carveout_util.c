@@ -214,3 +214,65 @@ int cv_fdinfo(int fd, const char *key, char *out, size_t outlen)
 	}
 	return -ENOENT;
 }
+
+static int cv_name_cmp(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+int cv_heap_names(char (*names)[64], int max)
+{
+	struct dirent *de;
+	int n = 0;
+	DIR *d;
+
+	d = opendir("/dev/dma_heap");
+	if (!d)
+		return -errno;
+	while ((de = readdir(d)) && n < max) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(names[n++], sizeof(names[0]), "%.63s", de->d_name);
+	}
+	closedir(d);
+	qsort(names, n, sizeof(names[0]), cv_name_cmp);
+	return n;
+}
+
+int cv_is_carveout(const char *name)
+{
+	char path[320];
+
+	snprintf(path, sizeof(path), CV_SYSFS "/%s", name);
+	return access(path, F_OK) == 0;
+}
+
+int cv_read_str(const char *path, char *buf, size_t len)
+{
+	ssize_t n, total = 0;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	while ((size_t)total < len - 1 &&
+	       (n = read(fd, buf + total, len - 1 - total)) > 0)
+		total += n;
+	close(fd);
+	buf[total] = '\0';
+	return 0;
+}
+
+int cv_write_str(const char *path, const char *s)
+{
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = write(fd, s, strlen(s));
+	n = n < 0 ? -errno : 0;
+	close(fd);
+	return (int)n;
+}

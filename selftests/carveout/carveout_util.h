@@ -42,6 +42,18 @@ int cv_vgem_close(int vgem_fd, uint32_t handle);
 /* Value of "key:" in /proc/self/fdinfo/<fd>, copied into @out. */
 int cv_fdinfo(int fd, const char *key, char *out, size_t outlen);
 
+/*
+ * Every heap in /dev/dma_heap, sorted by name, at most @max; returns the
+ * number of names or -errno.
+ */
+int cv_heap_names(char (*names)[64], int max);
+/* 1 if @name is a carveout heap (it has a sysfs directory), else 0. */
+int cv_is_carveout(const char *name);
+
+/* Small files: the whole content (truncated to @len - 1), or write @s. */
+int cv_read_str(const char *path, char *buf, size_t len);
+int cv_write_str(const char *path, const char *s);
+
 size_t cv_page_size(void);
 
 #endif

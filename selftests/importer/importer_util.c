@@ -1,0 +1,275 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Helpers shared by the dmabuf_importer kselftests. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "carveout_util.h"
+#include "importer_util.h"
+
+static int imp_ioctl(int fd, unsigned long cmd, void *arg)
+{
+	return ioctl(fd, cmd, arg) < 0 ? -errno : 0;
+}
+
+int imp_open(void)
+{
+	int fd = open(IMP_DEV_PATH, O_RDWR | O_CLOEXEC);
+
+	return fd < 0 ? -errno : fd;
+}
+
+int imp_device_info(int fd, uint32_t index,
+		    struct dmabuf_importer_device_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	info->index = index;
+	return imp_ioctl(fd, DMABUF_IMPORTER_IOC_DEVICE_INFO, info);
+}
+
+int imp_find_device(int fd, uint32_t role, uint32_t dma_bits,
+		    struct dmabuf_importer_device_info *info)
+{
+	uint32_t i;
+
+	for (i = 0; i < 64; i++) {
+		int ret = imp_device_info(fd, i, info);
+
+		if (ret == -ENODEV)
+			continue;
+		if (ret)
+			return ret;
+		if (info->role == role && (!dma_bits || info->dma_bits == dma_bits))
+			return 0;
+	}
+	return -ENODEV;
+}
+
+int imp_attach(int fd, int buf_fd, uint32_t device, uint32_t *handle)
+{
+	struct dmabuf_importer_attach a = { .fd = buf_fd, .device = device };
+	int ret = imp_ioctl(fd, DMABUF_IMPORTER_IOC_ATTACH, &a);
+
+	if (!ret)
+		*handle = a.handle;
+	return ret;
+}
+
+int imp_detach(int fd, uint32_t handle)
+{
+	struct dmabuf_importer_handle h = { .handle = handle };
+
+	return imp_ioctl(fd, DMABUF_IMPORTER_IOC_DETACH, &h);
+}
+
+int imp_map(int fd, uint32_t handle, uint32_t dir,
+	    struct dmabuf_importer_map *out)
+{
+	struct dmabuf_importer_map m = { .handle = handle, .direction = dir };
+	int ret = imp_ioctl(fd, DMABUF_IMPORTER_IOC_MAP, &m);
+
+	if (out)
+		*out = m;
+	return ret;
+}
+
+int imp_unmap(int fd, uint32_t handle)
+{
+	struct dmabuf_importer_handle h = { .handle = handle };
+
+	return imp_ioctl(fd, DMABUF_IMPORTER_IOC_UNMAP, &h);
+}
+
+int imp_fill(int fd, uint32_t handle, uint64_t off, uint64_t len,
+	     uint32_t seed)
+{
+	struct dmabuf_importer_fill f = {
+		.handle = handle, .seed = seed, .offset = off, .length = len,
+	};
+
+	return imp_ioctl(fd, DMABUF_IMPORTER_IOC_FILL, &f);
+}
+
+int imp_checksum(int fd, uint32_t handle, uint64_t off, uint64_t len,
+		 uint64_t *sum)
+{
+	struct dmabuf_importer_checksum c = {
+		.handle = handle, .offset = off, .length = len,
+	};
+	int ret = imp_ioctl(fd, DMABUF_IMPORTER_IOC_CHECKSUM, &c);
+
+	if (!ret && sum)
+		*sum = c.checksum;
+	return ret;
+}
+
+int imp_sync(int fd, uint32_t handle, uint32_t flags)
+{
+	struct dmabuf_importer_sync s = { .handle = handle, .flags = flags };
+
+	return imp_ioctl(fd, DMABUF_IMPORTER_IOC_SYNC, &s);
+}
+
+int imp_query(int fd, uint32_t handle, struct dmabuf_importer_query *q)
+{
+	memset(q, 0, sizeof(*q));
+	q->handle = handle;
+	return imp_ioctl(fd, DMABUF_IMPORTER_IOC_QUERY, q);
+}
+
+void imp_pattern(void *p, uint64_t off, uint64_t len, uint32_t seed)
+{
+	uint32_t *w = p;
+	uint64_t i;
+
+	for (i = 0; i < len / 4; i++)
+		w[i] = seed ^ (uint32_t)(off + 4 * i);
+}
+
+uint64_t imp_verify(const void *p, uint64_t off, uint64_t len, uint32_t seed)
+{
+	const uint32_t *w = p;
+	uint64_t i;
+
+	for (i = 0; i < len / 4; i++)
+		if (w[i] != (seed ^ (uint32_t)(off + 4 * i)))
+			return 4 * i;
+	return len;
+}
+
+uint64_t imp_hash(const void *p, uint64_t len)
+{
+	uint64_t h = DMABUF_IMPORTER_FNV_OFFSET, i;
+	const uint32_t *w = p;
+
+	for (i = 0; i < len / 4; i++) {
+		h ^= w[i];
+		h *= DMABUF_IMPORTER_FNV_PRIME;
+	}
+	return h;
+}
+
+const char *imp_heap_kind_name(enum imp_heap_kind kind)
+{
+	switch (kind) {
+	case IMP_HEAP_CACHED:
+		return "cached carveout";
+	case IMP_HEAP_UNCACHED:
+		return "uncached carveout";
+	case IMP_HEAP_SYSTEM:
+		return "system";
+	case IMP_HEAP_CMA:
+		return "CMA";
+	}
+	return "?";
+}
+
+int imp_find_heap(enum imp_heap_kind kind, char *name)
+{
+	char names[32][64];
+	struct cv_heap heap;
+	int n, i, ret;
+
+	switch (kind) {
+	case IMP_HEAP_CACHED:
+	case IMP_HEAP_UNCACHED:
+		ret = cv_find_heap(kind == IMP_HEAP_CACHED, &heap);
+		if (!ret)
+			snprintf(name, 64, "%.63s", heap.name);
+		return ret;
+	case IMP_HEAP_SYSTEM:
+		if (access("/dev/dma_heap/system", F_OK))
+			return -ENOENT;
+		snprintf(name, 64, "system");
+		return 0;
+	case IMP_HEAP_CMA:
+		/* Named after its CMA area ("reserved", "linux,cma", ...) */
+		n = cv_heap_names(names, 32);
+		for (i = 0; i < n; i++) {
+			if (!strcmp(names[i], "system") || cv_is_carveout(names[i]))
+				continue;
+			snprintf(name, 64, "%.63s", names[i]);
+			return 0;
+		}
+		return -ENOENT;
+	}
+	return -EINVAL;
+}
+
+int imp_heap_base(const char *heap, uint64_t *base)
+{
+	char path[320], buf[4096], *p;
+	int ret;
+
+	snprintf(path, sizeof(path), CV_DEBUGFS "/%s/stats", heap);
+	ret = cv_read_str(path, buf, sizeof(buf));
+	if (ret)
+		return ret;
+	p = strstr(buf, "base:");
+	if (!p)
+		return -ENOENT;
+	*base = strtoull(p + 5, NULL, 0);
+	return 0;
+}
+
+int imp_pci_has_iommu_group(const char *name)
+{
+	char path[320];
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/iommu_group", name);
+	return access(path, F_OK) == 0;
+}
+
+int imp_trace_event(const char *event, int enable)
+{
+	char path[320];
+
+	snprintf(path, sizeof(path), IMP_TRACING "/events/%s/enable", event);
+	return cv_write_str(path, enable ? "1" : "0");
+}
+
+int imp_trace_clear(void)
+{
+	return cv_write_str(IMP_TRACING "/trace", "");
+}
+
+char *imp_trace_read(void)
+{
+	size_t len = 1 << 20;
+	char *buf = malloc(len);
+
+	if (buf && cv_read_str(IMP_TRACING "/trace", buf, len)) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+int imp_trace_count(const char *trace, const char *a, const char *b)
+{
+	const char *line = trace, *end;
+	int n = 0;
+
+	while (line && *line) {
+		end = strchr(line, '\n');
+		if (!end)
+			end = line + strlen(line);
+		{
+			char tmp[1024];
+			size_t l = (size_t)(end - line) < sizeof(tmp) - 1 ?
+				   (size_t)(end - line) : sizeof(tmp) - 1;
+
+			memcpy(tmp, line, l);
+			tmp[l] = '\0';
+			if (strstr(tmp, a) && strstr(tmp, b))
+				n++;
+		}
+		line = *end ? end + 1 : NULL;
+	}
+	return n;
+}

@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers shared by the dmabuf_importer kselftests: thin wrappers over the
+ * /dev/dmabuf_importer ioctls, the pattern and checksum the devices use,
+ * heap discovery by kind, and tracefs. Every function returns 0 (or an
+ * fd) on success and -errno on failure.
+ */
+#ifndef IMPORTER_UTIL_H
+#define IMPORTER_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <linux/dmabuf_importer.h>
+
+#define IMP_DEV_PATH	"/dev/dmabuf_importer"
+#define IMP_TRACING	"/sys/kernel/tracing"
+
+int imp_open(void);
+int imp_device_info(int fd, uint32_t index,
+		    struct dmabuf_importer_device_info *info);
+/* The first device with @role; for ROLE_EDU also with @dma_bits (0: any). */
+int imp_find_device(int fd, uint32_t role, uint32_t dma_bits,
+		    struct dmabuf_importer_device_info *info);
+int imp_attach(int fd, int buf_fd, uint32_t device, uint32_t *handle);
+int imp_detach(int fd, uint32_t handle);
+int imp_map(int fd, uint32_t handle, uint32_t dir,
+	    struct dmabuf_importer_map *out);
+int imp_unmap(int fd, uint32_t handle);
+int imp_fill(int fd, uint32_t handle, uint64_t off, uint64_t len,
+	     uint32_t seed);
+int imp_checksum(int fd, uint32_t handle, uint64_t off, uint64_t len,
+		 uint64_t *sum);
+int imp_sync(int fd, uint32_t handle, uint32_t flags);
+int imp_query(int fd, uint32_t handle, struct dmabuf_importer_query *q);
+
+/*
+ * The device pattern: the 32-bit word at buffer offset o is seed ^ o.
+ * @p points at buffer offset @off; @len bytes.
+ */
+void imp_pattern(void *p, uint64_t off, uint64_t len, uint32_t seed);
+/* Offset (relative to @p) of the first word that differs, or @len. */
+uint64_t imp_verify(const void *p, uint64_t off, uint64_t len, uint32_t seed);
+/* The CHECKSUM hash of @len bytes at @p. */
+uint64_t imp_hash(const void *p, uint64_t len);
+
+/* Heap kinds the tests run against, found by property, not by name. */
+enum imp_heap_kind {
+	IMP_HEAP_CACHED,	/* carveout, cached */
+	IMP_HEAP_UNCACHED,	/* carveout, no-map */
+	IMP_HEAP_SYSTEM,	/* mainline system heap */
+	IMP_HEAP_CMA,		/* mainline CMA heap */
+};
+const char *imp_heap_kind_name(enum imp_heap_kind kind);
+/* Name of a heap of @kind, copied to @name (64 bytes). */
+int imp_find_heap(enum imp_heap_kind kind, char *name);
+/* Physical base of a carveout heap, from its debugfs stats. */
+int imp_heap_base(const char *heap, uint64_t *base);
+
+/* Does /sys/bus/pci/devices/@name/iommu_group exist? */
+int imp_pci_has_iommu_group(const char *name);
+
+/* tracefs: enable/disable one event ("dma/dma_sync_sg_for_cpu"). */
+int imp_trace_event(const char *event, int enable);
+int imp_trace_clear(void);
+/* The trace buffer, malloc()ed, NUL-terminated; NULL on failure. */
+char *imp_trace_read(void);
+/* Lines of @trace containing both @a and @b. */
+int imp_trace_count(const char *trace, const char *a, const char *b);
+
+#endif
