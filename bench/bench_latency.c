@@ -84,7 +84,8 @@ static void drain_backlog(const struct bench_heap *h)
  * allocation, outside the timing.
  */
 static void alloc_round(struct bench_ctx *b, size_t size, size_t iters,
-			int prezeroed, struct series *s, struct series *ref)
+			int prezeroed, struct series *s, struct series *only,
+			struct series *ref)
 {
 	int n = b->nheaps + 1, j;
 	size_t i;
@@ -106,12 +107,14 @@ static void alloc_round(struct bench_ctx *b, size_t size, size_t iters,
 				drain_backlog(hp);
 			t0 = bench_now_ns();
 			fd = ldma_heap_ioctl_alloc(hp->fd, size, O_RDWR | O_CLOEXEC);
-			if (fd >= 0)
-				close(fd);
-			if (fd < 0)
+			if (fd < 0) {
 				s[h].failed++;
-			else
-				s[h].ns[s[h].n++] = bench_now_ns() - t0;
+				only[h].failed++;
+				continue;
+			}
+			only[h].ns[only[h].n++] = bench_now_ns() - t0;
+			close(fd);
+			s[h].ns[s[h].n++] = bench_now_ns() - t0;
 		}
 	}
 }
@@ -152,7 +155,8 @@ static void header(struct bench_ctx *b, const char *title, const char *ref)
 
 static void alloc_section(struct bench_ctx *b, const char *key, int prezeroed)
 {
-	struct series s[BENCH_MAX_HEAPS], ref;
+	struct series s[BENCH_MAX_HEAPS], only[BENCH_MAX_HEAPS], ref;
+	char only_key[32];
 	int first = 1, h;
 	size_t k;
 
@@ -168,17 +172,26 @@ static void alloc_section(struct bench_ctx *b, const char *key, int prezeroed)
 		if (prezeroed && size < 8 * MiB)
 			continue;
 		memset(s, 0, sizeof(s));
-		for (h = 0; h < b->nheaps; h++)
+		memset(only, 0, sizeof(only));
+		for (h = 0; h < b->nheaps; h++) {
 			s[h].ns = calloc(iters, sizeof(uint64_t));
+			only[h].ns = calloc(iters, sizeof(uint64_t));
+		}
 		ref.ns = calloc(iters, sizeof(uint64_t));
 		ref.n = 0;
 		ref.failed = 0;
-		alloc_round(b, size, iters, prezeroed, s, &ref);
+		alloc_round(b, size, iters, prezeroed, s, only, &ref);
 		snprintf(label, sizeof(label), "%zuK", size / KiB);
 		print_row(b, label, s, &ref);
 		for (h = 0; h < b->nheaps; h++) {
-			if (s[h].n || s[h].failed)
+			if (s[h].n || s[h].failed) {
+				/* the ioctl alone, without the release */
+				snprintf(only_key, sizeof(only_key), "%s_only", key);
 				series_json(b, b->heaps[h].name, key, size, &s[h], &first);
+				series_json(b, b->heaps[h].name, only_key, size, &only[h],
+					    &first);
+			}
+			free(only[h].ns);
 			if (s[h].failed && !prezeroed)
 				b->errors++;
 			free(s[h].ns);

@@ -87,7 +87,10 @@ if [ "$mode" = bench ]; then
 	cat "$BUILD/bench/bench.txt"
 	python3 "$TOP/bench/plot.py" "$BUILD/bench/results.json" "$BUILD/bench/latency.png" ||
 		die "plotting failed"
-	say "bench: build/bench/results.json, build/bench/bench.txt, build/bench/latency.png"
+	python3 "$TOP/bench/report.py" "$BUILD/bench/results.json" >"$BUILD/bench/report.rst" ||
+		die "the target report failed"
+	cat "$BUILD/bench/report.rst"
+	say "bench: build/bench/{results.json,bench.txt,report.rst,latency.png}"
 	exit "$rc"
 fi
 if [ "$mode" = demo ]; then
