@@ -47,7 +47,7 @@
 #define CARVEOUT_COMPATIBLE		"dma-heap-carveout"
 #define CARVEOUT_DEFAULT_MAX_ALIGN	SZ_2M
 
-/* Regions accepted so far, to refuse overlaps and duplicate names */
+/* Regions accepted so far, to refuse duplicate names */
 static LIST_HEAD(carveout_regions);
 
 static const struct carveout_alloc_policy *carveout_default_policy =
@@ -186,7 +186,7 @@ static int __init carveout_heap_check(struct device_node *np,
 				      const struct reserved_mem *rmem,
 				      u32 *max_align)
 {
-	struct carveout_region *r;
+	struct device_node *parent, *other;
 	int ret;
 
 	if (!rmem->size) {
@@ -209,14 +209,27 @@ static int __init carveout_heap_check(struct device_node *np,
 		return -EINVAL;
 	}
 
-	list_for_each_entry(r, &carveout_regions, list) {
-		if (rmem->base < r->base + r->size &&
-		    r->base < rmem->base + rmem->size) {
-			pr_err("%pOF: skipped: overlaps heap \"%s\" at %pa\n",
-			       np, r->name, &r->base);
+	/*
+	 * Two opted-in regions that overlap are both refused: which one is
+	 * right cannot be known, and the outcome must not depend on the
+	 * order of the nodes.
+	 */
+	parent = of_get_parent(np);
+	for_each_available_child_of_node(parent, other) {
+		const struct reserved_mem *o;
+
+		if (other == np || !of_device_is_compatible(other, CARVEOUT_COMPATIBLE))
+			continue;
+		o = of_reserved_mem_lookup(other);
+		if (o && o->size && rmem->base < o->base + o->size &&
+		    o->base < rmem->base + rmem->size) {
+			pr_err("%pOF: skipped: overlaps %pOF\n", np, other);
+			of_node_put(other);
+			of_node_put(parent);
 			return -EINVAL;
 		}
 	}
+	of_node_put(parent);
 
 	*max_align = CARVEOUT_DEFAULT_MAX_ALIGN;
 	ret = of_property_read_u32(np, "dma-heap-max-align", max_align);
