@@ -71,9 +71,14 @@ guest-progs:
 	install -D -m 0755 $(GUEST_OUT)/dmabuf-heap $(STAGE)/usr/share/dmabuf/upstream/dmabuf-heap
 	$(MAKE) -C selftests KSRC=$(KSRC) KHDR=$(KHDR) CC=$(CROSS_CC) OUT=$(GUEST_OUT)/selftests
 	install -D -m 0755 -t $(STAGE)/usr/share/dmabuf/tests $(GUEST_OUT)/selftests/*_test
-	$(MAKE) -C userspace cli guest-tests CC=$(CROSS_CC) KHDR=$(KHDR) OUT=$(GUEST_OUT)/userspace
+	$(MAKE) -C userspace cli clients guest-tests CC=$(CROSS_CC) KHDR=$(KHDR) OUT=$(GUEST_OUT)/userspace
 	install -D -m 0755 $(GUEST_OUT)/userspace/dmabuf $(STAGE)/usr/bin/dmabuf
 	install -D -m 0755 -t $(STAGE)/usr/share/dmabuf/tests $(GUEST_OUT)/userspace/tests/libdma_*_test
+	install -D -m 0755 -t $(STAGE)/usr/bin $(addprefix $(GUEST_OUT)/userspace/clients/,camera gpu display)
+	$(MAKE) -C selftests/pipeline KSRC=$(KSRC) KHDR=$(KHDR) CC=$(CROSS_CC) \
+		USERSPACE=$(GUEST_OUT)/userspace OUT=$(GUEST_OUT)/pipeline
+	install -D -m 0755 -t $(STAGE)/usr/share/dmabuf/pipeline $(GUEST_OUT)/pipeline/*_test $(GUEST_OUT)/pipeline/demo
+	install -m 0644 $(GUEST_OUT)/pipeline/lib.sh $(STAGE)/usr/share/dmabuf/pipeline/lib.sh
 	$(MAKE) -C userspace lib CC=$(CROSS_CC) KHDR=$(KHDR) OUT=$(GUEST_OUT)/userspace
 	$(MAKE) -C bench CC=$(CROSS_CC) KHDR=$(KHDR) LIBDMA=$(GUEST_OUT)/userspace OUT=$(GUEST_OUT)/bench
 	install -D -m 0755 $(GUEST_OUT)/bench/dmabuf_bench $(STAGE)/usr/bin/dmabuf_bench

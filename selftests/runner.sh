@@ -13,12 +13,14 @@
 #   kunit     every KUnit module in /lib/modules/kunit (results from
 #             debugfs, one file per suite)
 #   kselftest every program in /usr/share/dmabuf/tests
+#   pipeline  the camera -> gpu -> display tests in /usr/share/dmabuf/pipeline
 #   demo      the demo (see `make demo`)
 #   bench     the benchmarks (see `make bench`)
-#   all       upstream, kunit and kselftest
+#   all       upstream, kunit, kselftest and pipeline
 : "${OUT:=/tmp/out}"
 RES=$OUT/results
 TESTS=/usr/share/dmabuf/tests
+PIPELINE=/usr/share/dmabuf/pipeline
 TEST_TIMEOUT=${TEST_TIMEOUT:-600}
 mkdir -p "$RES"
 
@@ -88,30 +90,21 @@ suite_kselftest() {
 	done
 }
 
-# The demo so far: the board's heaps and what they report about
-# themselves, then the upstream dmabuf-heaps test on each carveout heap.
-# The camera -> gpu -> display pipeline replaces this when it lands.
-suite_demo() {
-	log=$OUT/artifacts/demo.log
-	{
-		echo "demo: heaps in /dev/dma_heap: $(ls /dev/dma_heap | tr '\n' ' ')"
-		for d in /sys/kernel/carveout_heap/*; do
-			[ -d "$d" ] || continue
-			printf 'demo: carveout heap %-10s' "${d##*/}"
-			for a in contiguous cached size free largest_free align; do
-				printf ' %s=%s' "$a" "$(cat "$d/$a" 2>/dev/null)"
-			done
-			echo
-		done
-	} | tee "$log"
-	for d in /sys/kernel/carveout_heap/*; do
-		[ -d "$d" ] || continue
-		heap=${d##*/}
-		run_upstream "demo-upstream-$heap" "$heap"
-		echo "demo: upstream dmabuf-heaps test on $heap:" \
-			"$(grep -c '^ok' "$RES/demo-upstream-$heap.ktap") passed," \
-			"$(grep -c '^not ok' "$RES/demo-upstream-$heap.ktap") failed" | tee -a "$log"
+suite_pipeline() {
+	for t in "$PIPELINE"/*_test; do
+		[ -x "$t" ] || continue
+		run_one "$(basename "$t")" "$t"
 	done
+}
+
+# The demo: the camera -> gpu -> display pipeline on the carveout heaps
+# (selftests/pipeline/demo.sh). Its output, on the console and in
+# artifacts/demo.log, is what `make demo` prints; the last frame is
+# artifacts/pipeline-last-frame.png.
+suite_demo() {
+	mark "begin demo"
+	"$PIPELINE/demo" "$OUT/artifacts" 2>&1 | tee "$OUT/artifacts/demo.log"
+	mark "end demo"
 }
 
 # The full benchmark (make bench, release kernel): table and JSON to the
@@ -127,7 +120,8 @@ bench) suite_bench ;;
 upstream) suite_upstream ;;
 kunit) suite_kunit ;;
 kselftest) suite_kselftest ;;
+pipeline) suite_pipeline ;;
 demo) suite_demo ;;
-all) suite_upstream; suite_kunit; suite_kselftest ;;
+all) suite_upstream; suite_kunit; suite_kselftest; suite_pipeline ;;
 *) echo "runner: unknown suite '$1'" >&2; exit 2 ;;
 esac

@@ -96,6 +96,9 @@ fi
 if [ "$mode" = demo ]; then
 	cat "$run/artifacts/demo.log" 2>/dev/null || grep -E '^(demo|runner):' "$run/console.log" || true
 	[ -f "$run/finished" ] || die "the demo did not finish"
+	# demo.sh ends its log with "demo: PASS" or "demo: FAIL".
+	grep -q '^demo: PASS' "$run/artifacts/demo.log" 2>/dev/null ||
+		die "the demo failed (log: ${run#"$TOP"/}/artifacts/demo.log)"
 	exit "$rc"
 fi
 # shellcheck disable=SC2086 # HOST_KTAP is a list of files

@@ -32,10 +32,6 @@
  *   library in the child only after exec().
  *
  * The wire format of ldma_send()/ldma_recv() is described in doc/libdma.rst.
- *
- * TODO(importer): thin wrappers around the importer device's uAPI
- * (include/uapi/, issue 4) belong here once that uAPI exists. Nothing is
- * declared for it yet, on purpose: no stubs.
  */
 #ifndef LIBDMA_H
 #define LIBDMA_H
@@ -557,6 +553,302 @@ int ldma_buf_info(struct ldma_ctx *ctx, pid_t pid, int fd,
  * -ENOMEM.
  */
 int ldma_buf_list(struct ldma_ctx *ctx, pid_t pid, struct ldma_buf_info **list);
+
+/* ------------------------------------------------------------------------
+ * Importer devices (/dev/dmabuf_importer)
+ *
+ * Thin wrappers over the importer misc device of this project
+ * (include/uapi/linux/dmabuf_importer.h, Documentation/importer.rst): one
+ * function per ioctl, no policy. The device attaches a dma-buf to one of
+ * its devices (emulated camera, GPU and display engines, QEMU's edu PCI
+ * device), maps it for a direction, and has the device write a pattern
+ * into it or read it back and hash it, through the DMA addresses of the
+ * mapping. The constants below have the values of the uAPI's
+ * DMABUF_IMPORTER_* constants, so callers need not include that header.
+ *
+ * Arguments that userspace can judge (NULL, direction, access, alignment,
+ * an empty or overflowing range, a negative buffer fd) give -EINVAL or
+ * -EBADF before any ioctl; everything else is the kernel's answer:
+ * -ENOTTY when @imp_fd is not the importer device, -ENODEV for an index
+ * with no device or a revoked attachment, -ENOENT for an unknown handle,
+ * and the errors listed with each ioctl in the uAPI header. Calls retry on
+ * EINTR and EAGAIN. An importer fd may be shared by threads; its handles
+ * are valid on that open file only.
+ */
+
+/* The device node. */
+#define LDMA_IMPORTER_PATH		"/dev/dmabuf_importer"
+
+/** enum ldma_importer_role - what an importer device emulates */
+enum ldma_importer_role {
+	LDMA_IMPORTER_CAMERA = 1,	/* non-coherent, 32-bit DMA mask */
+	LDMA_IMPORTER_GPU = 2,		/* coherent, 64-bit DMA mask */
+	LDMA_IMPORTER_DISPLAY = 3,	/* needs DMA-contiguous mappings */
+	LDMA_IMPORTER_EDU = 4,		/* QEMU's edu: a real DMA engine */
+};
+
+/* Device flags, struct ldma_importer_dev.flags */
+#define LDMA_IMPORTER_DEV_COHERENT	0x1	/* DMA snoops the CPU caches */
+#define LDMA_IMPORTER_DEV_CONTIG	0x2	/* maps only DMA-contiguous buffers */
+#define LDMA_IMPORTER_DEV_IOMMU		0x4	/* DMA goes through an IOMMU */
+#define LDMA_IMPORTER_DEV_NO_DMA	0x8	/* cannot reach memory here: attach fails */
+#define LDMA_IMPORTER_DEV_HW_DMA	0x10	/* a hardware DMA engine moves the data */
+
+/* Mapping directions for ldma_importer_map() */
+#define LDMA_IMPORTER_TO_DEVICE		1	/* the device reads (checksum) */
+#define LDMA_IMPORTER_FROM_DEVICE	2	/* the device writes (fill) */
+#define LDMA_IMPORTER_BIDIRECTIONAL	3
+
+/* struct ldma_importer_mapping.flags: one range in the DMA address space */
+#define LDMA_IMPORTER_MAPPING_CONTIGUOUS 0x1
+
+/* struct ldma_importer_state.state */
+#define LDMA_IMPORTER_STATE_MAPPED	0x1
+#define LDMA_IMPORTER_STATE_REVOKED	0x2	/* device gone: only query and detach */
+
+/* Alignment of fill and checksum offsets and lengths (32-bit words). */
+#define LDMA_IMPORTER_ALIGN		4
+/* First value of the checksum hash (64-bit FNV-1a over 32-bit LE words). */
+#define LDMA_IMPORTER_HASH_INIT		0xcbf29ce484222325ULL
+
+/**
+ * struct ldma_importer_dev - one importer device
+ * @index: device index, as attach takes it
+ * @role: enum ldma_importer_role
+ * @flags: LDMA_IMPORTER_DEV_* flags
+ * @dma_bits: width of the device's DMA mask
+ * @max_segment: largest DMA segment the device takes, in bytes
+ * @name: device name; for edu devices the PCI address
+ */
+struct ldma_importer_dev {
+	uint32_t index;
+	uint32_t role;
+	uint32_t flags;
+	uint32_t dma_bits;
+	uint32_t max_segment;
+	char name[32];
+};
+
+/**
+ * struct ldma_importer_mapping - what a mapping looks like to the device
+ * @flags: LDMA_IMPORTER_MAPPING_* flags
+ * @nents: DMA segments
+ * @dma_size: sum of the segment lengths
+ * @dma_start: DMA address of the first segment
+ * @dma_end: highest DMA address of any segment, plus one
+ */
+struct ldma_importer_mapping {
+	uint32_t flags;
+	uint32_t nents;
+	uint64_t dma_size;
+	uint64_t dma_start;
+	uint64_t dma_end;
+};
+
+/**
+ * struct ldma_importer_state - an attachment, as ldma_importer_query() sees it
+ * @device: device index
+ * @state: LDMA_IMPORTER_STATE_* flags
+ * @direction: LDMA_IMPORTER_TO_DEVICE etc. when mapped, else 0
+ * @flags, @nents, @dma_size, @dma_start, @dma_end: as struct
+ *        ldma_importer_mapping when mapped, else 0
+ * @size: buffer size in bytes (0 once revoked)
+ */
+struct ldma_importer_state {
+	uint32_t device;
+	uint32_t state;
+	uint32_t direction;
+	uint32_t flags;
+	uint32_t nents;
+	uint64_t size;
+	uint64_t dma_size;
+	uint64_t dma_start;
+	uint64_t dma_end;
+};
+
+/**
+ * ldma_importer_open() - open the importer device
+ * @path: device node, or NULL for LDMA_IMPORTER_PATH
+ *
+ * Attachments belong to the open file: closing it detaches them all.
+ *
+ * Return: the fd (O_RDWR, O_CLOEXEC), or the -errno of open() (-ENOENT: the
+ * dmabuf_importer module is not loaded).
+ */
+int ldma_importer_open(const char *path);
+
+/**
+ * ldma_importer_device() - DMABUF_IMPORTER_IOC_DEVICE_INFO
+ * @imp_fd: importer fd
+ * @index: device index, from 0
+ * @dev: receives the description
+ *
+ * Return: 0, -EINVAL (NULL @dev), -ENODEV (no device at @index).
+ */
+int ldma_importer_device(int imp_fd, uint32_t index,
+			 struct ldma_importer_dev *dev);
+
+/**
+ * ldma_importer_list() - every importer device, by index
+ * @imp_fd: importer fd
+ * @list: receives an array to release with free(); NULL when there is none
+ *
+ * Return: the number of devices (>= 0), -EINVAL, -ENOMEM, or the error of
+ * ldma_importer_device() other than -ENODEV.
+ */
+int ldma_importer_list(int imp_fd, struct ldma_importer_dev **list);
+
+/**
+ * ldma_importer_role_name() - "camera", "gpu", "display", "edu" or "unknown"
+ * @role: enum ldma_importer_role
+ *
+ * Return: a static string, never NULL.
+ */
+const char *ldma_importer_role_name(uint32_t role);
+
+/**
+ * ldma_importer_attach() - DMABUF_IMPORTER_IOC_ATTACH: dma_buf_attach()
+ * @imp_fd: importer fd
+ * @buf_fd: the dma-buf; the attachment holds its own reference
+ * @device: device index
+ * @handle: receives the attachment handle (non-zero)
+ * @size: receives the buffer size, or NULL
+ *
+ * Return: 0, -EINVAL (NULL @handle, or @buf_fd is not a dma-buf), -EBADF,
+ * -ENODEV (no such device), -ENXIO (the device cannot do DMA here),
+ * -ENOSPC (1024 attachments on this file).
+ */
+int ldma_importer_attach(int imp_fd, int buf_fd, uint32_t device,
+			 uint32_t *handle, uint64_t *size);
+
+/**
+ * ldma_importer_detach() - DMABUF_IMPORTER_IOC_DETACH, unmapping first
+ * @imp_fd: importer fd
+ * @handle: attachment
+ *
+ * Return: 0, -ENOENT (unknown handle).
+ */
+int ldma_importer_detach(int imp_fd, uint32_t handle);
+
+/**
+ * ldma_importer_map() - DMABUF_IMPORTER_IOC_MAP: map for device DMA
+ * @imp_fd: importer fd
+ * @handle: attachment
+ * @direction: LDMA_IMPORTER_TO_DEVICE, _FROM_DEVICE or _BIDIRECTIONAL
+ * @mapping: receives the DMA view of the mapping, or NULL
+ *
+ * Return: 0, -EINVAL (bad @direction), -ENOENT, -EBUSY (already mapped),
+ * -EXDEV (the device needs a DMA-contiguous mapping and this is not one),
+ * -ENODEV (revoked), or the exporter's error.
+ */
+int ldma_importer_map(int imp_fd, uint32_t handle, unsigned int direction,
+		      struct ldma_importer_mapping *mapping);
+
+/**
+ * ldma_importer_unmap() - DMABUF_IMPORTER_IOC_UNMAP
+ * @imp_fd: importer fd
+ * @handle: attachment
+ *
+ * Return: 0, -ENOENT, -ENOTCONN (not mapped), -ENODEV (revoked).
+ */
+int ldma_importer_unmap(int imp_fd, uint32_t handle);
+
+/**
+ * ldma_importer_fill() - DMABUF_IMPORTER_IOC_FILL: the device writes a pattern
+ * @imp_fd: importer fd
+ * @handle: attachment mapped FROM_DEVICE or BIDIRECTIONAL
+ * @seed: pattern seed: the 32-bit little-endian word at buffer offset o
+ *        becomes @seed ^ o (ldma_importer_pattern() computes the same)
+ * @offset: byte offset, a multiple of LDMA_IMPORTER_ALIGN
+ * @length: bytes, non-zero, a multiple of LDMA_IMPORTER_ALIGN
+ *
+ * The kernel waits for the buffer's implicit fences before the device
+ * writes, and returns once the data is in memory.
+ *
+ * Return: 0, -EINVAL (range unaligned, empty or, from the kernel, past the
+ * end of the buffer), -ENOENT, -ENOTCONN (not mapped), -EPERM (mapped
+ * TO_DEVICE), -ENODEV, -EFAULT (a DMA address leads nowhere), -ETIMEDOUT or
+ * -EIO (edu's DMA engine failed).
+ */
+int ldma_importer_fill(int imp_fd, uint32_t handle, uint32_t seed,
+		       uint64_t offset, uint64_t length);
+
+/**
+ * ldma_importer_checksum() - DMABUF_IMPORTER_IOC_CHECKSUM: the device reads
+ * @imp_fd: importer fd
+ * @handle: attachment mapped TO_DEVICE or BIDIRECTIONAL
+ * @offset: as for ldma_importer_fill()
+ * @length: as for ldma_importer_fill()
+ * @checksum: receives the hash of what the device read (as
+ *            ldma_importer_hash() from LDMA_IMPORTER_HASH_INIT)
+ *
+ * Return: as ldma_importer_fill(), with -EPERM for a mapping FROM_DEVICE,
+ * and -EINVAL for a NULL @checksum.
+ */
+int ldma_importer_checksum(int imp_fd, uint32_t handle, uint64_t offset,
+			   uint64_t length, uint64_t *checksum);
+
+/**
+ * ldma_importer_sync_begin() - DMABUF_IMPORTER_IOC_SYNC with START
+ * @imp_fd: importer fd
+ * @handle: attachment (mapped or not)
+ * @access: LDMA_READ, LDMA_WRITE or LDMA_RW
+ *
+ * The importer calls dma_buf_begin_cpu_access() on the attachment's buffer:
+ * a kernel CPU access, as a driver would bracket one. Pair it with
+ * ldma_importer_sync_end() and the same @access.
+ *
+ * Return: 0, -EINVAL (bad @access), -ENOENT, -ENODEV, or the exporter's error.
+ */
+int ldma_importer_sync_begin(int imp_fd, uint32_t handle, unsigned int access);
+
+/**
+ * ldma_importer_sync_end() - DMABUF_IMPORTER_IOC_SYNC with END
+ * @imp_fd: importer fd
+ * @handle: attachment
+ * @access: as given to ldma_importer_sync_begin()
+ *
+ * Return: as ldma_importer_sync_begin().
+ */
+int ldma_importer_sync_end(int imp_fd, uint32_t handle, unsigned int access);
+
+/**
+ * ldma_importer_query() - DMABUF_IMPORTER_IOC_QUERY: an attachment's state
+ * @imp_fd: importer fd
+ * @handle: attachment
+ * @state: receives the state
+ *
+ * Return: 0, -EINVAL (NULL @state), -ENOENT.
+ */
+int ldma_importer_query(int imp_fd, uint32_t handle,
+			struct ldma_importer_state *state);
+
+/**
+ * ldma_importer_pattern() - what a fill writes, computed by the CPU
+ * @buf: receives @length bytes: the content of buffer offsets
+ *       [@offset, @offset + @length) after ldma_importer_fill()
+ * @offset: buffer offset of @buf[0], a multiple of LDMA_IMPORTER_ALIGN
+ * @length: bytes, non-zero, a multiple of LDMA_IMPORTER_ALIGN
+ * @seed: as for ldma_importer_fill()
+ *
+ * Return: 0, -EINVAL (NULL @buf, bad range).
+ */
+int ldma_importer_pattern(void *buf, uint64_t offset, size_t length,
+			  uint32_t seed);
+
+/**
+ * ldma_importer_hash() - the checksum hash, computed by the CPU
+ * @hash: in: LDMA_IMPORTER_HASH_INIT, or the result of a previous call to
+ *        continue it; out: the hash including @buf
+ * @buf: data, read as 32-bit little-endian words
+ * @length: bytes, a multiple of LDMA_IMPORTER_ALIGN (0 leaves @hash as is)
+ *
+ * Hashing a range in pieces gives the same value as hashing it at once, and
+ * the same value as ldma_importer_checksum() of that range.
+ *
+ * Return: 0, -EINVAL (NULL @hash or @buf, unaligned @length).
+ */
+int ldma_importer_hash(uint64_t *hash, const void *buf, size_t length);
 
 /* ------------------------------------------------------------------------
  * Utilities

@@ -13,6 +13,7 @@
 
 #include <linux/dma-buf.h>
 #include <linux/dma-heap.h>
+#include <linux/dmabuf_importer.h>
 
 #include "fake_kernel.h"
 
@@ -101,6 +102,78 @@ static int fake_sync(const struct dma_buf_sync *sync)
 	return 0;
 }
 
+static int is_fake_importer(int fd)
+{
+	char path[256];
+	const char *base;
+
+	if (fd_path(fd, path, sizeof(path)))
+		return 0;
+	base = strrchr(path, '/');
+	return base && !strcmp(base + 1, "fake_importer");
+}
+
+static int fake_importer(unsigned long request, void *arg)
+{
+	struct dmabuf_importer_device_info *info = arg;
+	struct dmabuf_importer_attach *attach = arg;
+	struct dmabuf_importer_map *map = arg;
+	struct dmabuf_importer_checksum *sum = arg;
+	struct dmabuf_importer_query *query = arg;
+	struct stat st;
+
+	fake.imp_calls++;
+	fake.imp_cmd = request;
+	memcpy(fake.imp_arg, arg, _IOC_SIZE(request) < sizeof(fake.imp_arg) ?
+	       _IOC_SIZE(request) : sizeof(fake.imp_arg));
+	switch (request) {
+	case DMABUF_IMPORTER_IOC_DEVICE_INFO:
+		if (info->index > 1)
+			return fake_fail(ENODEV);
+		memset(&info->role, 0, sizeof(*info) - sizeof(info->index));
+		info->role = info->index ? DMABUF_IMPORTER_ROLE_EDU : DMABUF_IMPORTER_ROLE_CAMERA;
+		info->flags = info->index ? DMABUF_IMPORTER_DEV_HW_DMA | DMABUF_IMPORTER_DEV_NO_DMA : 0;
+		info->dma_bits = info->index ? 28 : 32;
+		info->max_segment = 65536;
+		snprintf(info->name, sizeof(info->name), "%s", info->index ? "0000:00:02.0" : "camera");
+		return 0;
+	case DMABUF_IMPORTER_IOC_ATTACH:
+		if (fstat(attach->fd, &st))
+			return fake_fail(EBADF);
+		attach->handle = FAKE_IMP_HANDLE;
+		attach->size = FAKE_IMP_SIZE;
+		return 0;
+	case DMABUF_IMPORTER_IOC_MAP:
+		map->flags = DMABUF_IMPORTER_MAPPING_CONTIGUOUS;
+		map->nents = 1;
+		map->dma_size = FAKE_IMP_SIZE;
+		map->dma_start = FAKE_IMP_DMA;
+		map->dma_end = FAKE_IMP_DMA + FAKE_IMP_SIZE;
+		return 0;
+	case DMABUF_IMPORTER_IOC_CHECKSUM:
+		sum->checksum = FAKE_IMP_CHECKSUM;
+		return 0;
+	case DMABUF_IMPORTER_IOC_QUERY:
+		query->device = 0;
+		query->state = DMABUF_IMPORTER_STATE_MAPPED;
+		query->direction = DMABUF_IMPORTER_DIR_FROM_DEVICE;
+		query->flags = DMABUF_IMPORTER_MAPPING_CONTIGUOUS;
+		query->nents = 1;
+		query->size = FAKE_IMP_SIZE;
+		query->dma_size = FAKE_IMP_SIZE;
+		query->dma_start = FAKE_IMP_DMA;
+		query->dma_end = FAKE_IMP_DMA + FAKE_IMP_SIZE;
+		return 0;
+	case DMABUF_IMPORTER_IOC_DETACH:
+	case DMABUF_IMPORTER_IOC_UNMAP:
+	case DMABUF_IMPORTER_IOC_FILL:
+	case DMABUF_IMPORTER_IOC_SYNC:
+		return 0;
+	default:
+		return fake_fail(ENOTTY);
+	}
+}
+
 int ioctl(int fd, unsigned long request, ...)
 {
 	struct stat st;
@@ -119,5 +192,7 @@ int ioctl(int fd, unsigned long request, ...)
 		if (request == DMA_BUF_IOCTL_SYNC)
 			return fake_sync(arg);
 	}
+	if (_IOC_TYPE(request) == DMABUF_IMPORTER_IOC_MAGIC && is_fake_importer(fd))
+		return fake_importer(request, arg);
 	return (int)syscall(SYS_ioctl, fd, request, arg);
 }

@@ -10,8 +10,11 @@
  * a memfd named "fake-dmabuf" of the requested size, or fails with ENOMEM
  * if the file holds "enomem". On those memfds, DMA_BUF_SET_NAME behaves like
  * the kernel's (EINVAL for DMA_BUF_NAME_LEN bytes or more) and
- * DMA_BUF_IOCTL_SYNC can be made to fail. Every other ioctl goes to the
- * kernel unchanged.
+ * DMA_BUF_IOCTL_SYNC can be made to fail. A regular file named
+ * "fake_importer" is an importer device (include/uapi/linux/
+ * dmabuf_importer.h) with two devices, index 0 a camera and index 1 an edu
+ * that cannot do DMA; it records each call and answers with fixed values
+ * (FAKE_IMP_*). Every other ioctl goes to the kernel unchanged.
  */
 #ifndef LDMA_FAKE_KERNEL_H
 #define LDMA_FAKE_KERNEL_H
@@ -19,6 +22,12 @@
 #include <stdint.h>
 
 #define FAKE_MAX_ERRS 8
+
+/* What the fake importer answers. */
+#define FAKE_IMP_HANDLE		7u
+#define FAKE_IMP_SIZE		8192u
+#define FAKE_IMP_DMA		0x60000000ull
+#define FAKE_IMP_CHECKSUM	0x0123456789abcdefull
 
 struct fake_kernel {
 	/* inputs */
@@ -33,6 +42,9 @@ struct fake_kernel {
 	char name[64];
 	unsigned int sync_calls;
 	uint64_t sync_flags;
+	unsigned int imp_calls;		/* importer ioctls answered */
+	unsigned long imp_cmd;		/* the last one, */
+	unsigned char imp_arg[64];	/* and its argument as it came in */
 };
 
 extern struct fake_kernel fake;

@@ -1,0 +1,34 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# The demo (`make demo`, Documentation/pipeline.rst): camera -> gpu ->
+# display on the board's carveout heaps, with the stages' own report, the
+# heap statistics afterwards, and the last frame as a PNG.
+# Usage: demo.sh ARTIFACT_DIR   (DEMO_FRAMES=N, DEMO_SIZE=WxH)
+. "$(dirname "$0")/lib.sh"
+
+art=${1:-/tmp}
+frames=${DEMO_FRAMES:-60}
+size=${DEMO_SIZE:-640x480}
+png=$art/pipeline-last-frame.png
+
+echo "demo: the board's heaps (dmabuf list):"
+dmabuf list 2>&1 | sed 's/^/demo:   /'
+echo "demo: camera -> gpu -> display: $frames frames of $size NV12, three processes, buffers passed over UNIX sockets"
+PL_LIVE=1
+CAMERA_ARGS="--frames $frames --size $size --heap camera"
+GPU_ARGS="--heap display"
+DISPLAY_ARGS="--heap video --png $png"
+rm -f "$png"
+pl_start
+pl_wait_all
+echo "demo: exit status: camera $CAM_RC, gpu $GPU_RC, display $DISP_RC"
+heaps=$(heaps_idle camera display video)
+idle=$?
+echo "$heaps" | sed 's/^# /demo: after the run: /'
+rm -rf "$PL_DIR"
+if [ "$CAM_RC$GPU_RC$DISP_RC" = 000 ] && [ "$idle" = 0 ] && [ -s "$png" ]; then
+	echo "demo: PASS: $frames frames checked end to end, heaps empty again; last frame in artifacts/${png##*/}"
+	exit 0
+fi
+echo "demo: FAIL (see the lines above)"
+exit 1
