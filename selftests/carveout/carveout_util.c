@@ -22,32 +22,13 @@ size_t cv_page_size(void)
 	return (size_t)sysconf(_SC_PAGESIZE);
 }
 
-static int read_file(const char *path, char *buf, size_t len)
-{
-	ssize_t n;
-	int fd;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, len - 1);
-	if (n < 0) {
-		n = -errno;
-		close(fd);
-		return n;
-	}
-	close(fd);
-	buf[n] = '\0';
-	return 0;
-}
-
 int cv_sysfs_u64(const char *heap, const char *attr, uint64_t *val)
 {
 	char path[256], buf[64], *end;
 	int ret;
 
 	snprintf(path, sizeof(path), CV_SYSFS "/%s/%s", heap, attr);
-	ret = read_file(path, buf, sizeof(buf));
+	ret = cv_read_str(path, buf, sizeof(buf));
 	if (ret)
 		return ret;
 	errno = 0;
@@ -91,7 +72,7 @@ int cv_stat(const char *heap, const char *key, uint64_t *val)
 	int ret;
 
 	snprintf(path, sizeof(path), CV_DEBUGFS "/%s/stats", heap);
-	ret = read_file(path, buf, sizeof(buf));
+	ret = cv_read_str(path, buf, sizeof(buf));
 	if (ret)
 		return ret;
 	for (p = buf; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
@@ -197,7 +178,7 @@ int cv_fdinfo(int fd, const char *key, char *out, size_t outlen)
 	int ret;
 
 	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
-	ret = read_file(path, buf, sizeof(buf));
+	ret = cv_read_str(path, buf, sizeof(buf));
 	if (ret)
 		return ret;
 	for (p = buf; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
