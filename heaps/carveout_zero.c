@@ -38,6 +38,7 @@
  *   because no cacheable alias exists.
  */
 #include <linux/bitmap.h>
+#include <linux/cpumask.h>
 #include <linux/io.h>
 #include <linux/minmax.h>
 #include <linux/mm.h>
@@ -133,13 +134,26 @@ void carveout_zero_free(struct carveout_range *range)
 {
 	struct carveout_region *r = range->region;
 
+	unsigned int cpu;
+
 	range->busy = false;
 	spin_lock(&r->lock);
 	list_add_tail(&range->node, &r->dirty);
 	r->backlog += range->size;
 	spin_unlock(&r->lock);
 
-	queue_work(system_unbound_wq, &r->zero_work);
+	/*
+	 * Zero on another CPU than the one that freed the buffer when there
+	 * is one: an unbound work item runs in the pod of the CPU it is
+	 * queued for, and queued here it would preempt the task that closed
+	 * the buffer and charge it the memset that deferring was meant to
+	 * spare it (measured by make bench as allocate+close latency).
+	 */
+	cpu = cpumask_next_wrap(raw_smp_processor_id(), cpu_online_mask,
+				raw_smp_processor_id(), false);
+	if (cpu >= nr_cpu_ids)
+		cpu = WORK_CPU_UNBOUND;
+	queue_work_on(cpu, system_unbound_wq, &r->zero_work);
 }
 
 /**
