@@ -47,7 +47,6 @@ void bench_sort(uint64_t *v, size_t n);
 uint64_t bench_pct(const uint64_t *sorted, size_t n, unsigned int pct);
 uint64_t bench_rand(uint64_t *state);
 int bench_stat_u64(const char *heap, const char *key, uint64_t *val);
-int bench_sysfs_u64(const char *heap, const char *attr, uint64_t *val);
 int bench_write_str(const char *path, const char *s);
 void bench_json_key(struct bench_ctx *b, const char *key);
 

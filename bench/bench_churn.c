@@ -56,6 +56,7 @@ static int churn_once(const struct bench_heap *h, uint64_t seed,
 	static int live[MAX_LIVE];
 	static size_t live_size[MAX_LIVE];
 	uint64_t rng = seed ? seed : 1, used = 0, largest;
+	struct ldma_heap_info info;
 	unsigned int nlive = 0, op, i, p_alloc;
 	int ret = -EAGAIN;
 
@@ -90,7 +91,9 @@ static int churn_once(const struct bench_heap *h, uint64_t seed,
 			live_size[i] = live_size[--nlive];
 			live[i] = live[nlive];
 		}
-		if (op % 16 == 0 && !bench_sysfs_u64(h->name, "largest_free", &largest)) {
+		if (op % 16 == 0 && !ldma_heap_query(NULL, h->name, &info) &&
+		    info.largest_free != LDMA_SIZE_UNKNOWN) {
+			largest = info.largest_free;
 			if (largest < res->min_largest)
 				res->min_largest = largest;
 			if (res->nsamples < MAX_SAMPLES) {

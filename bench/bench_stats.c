@@ -68,19 +68,6 @@ static int read_file(const char *path, char *buf, size_t len)
 	return 0;
 }
 
-int bench_sysfs_u64(const char *heap, const char *attr, uint64_t *val)
-{
-	char path[256], buf[64];
-	int ret;
-
-	snprintf(path, sizeof(path), "/sys/kernel/carveout_heap/%s/%s", heap, attr);
-	ret = read_file(path, buf, sizeof(buf));
-	if (ret)
-		return ret;
-	*val = strtoull(buf, NULL, 10);
-	return 0;
-}
-
 int bench_stat_u64(const char *heap, const char *key, uint64_t *val)
 {
 	char path[256], buf[2048], *p;
