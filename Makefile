@@ -4,9 +4,12 @@
 #   make check   every test: host tests, then the guest suites on the
 #                debug kernel; closes with "N passed, N failed, N skipped"
 #   make bench   heap benchmarks on the release kernel (build/bench/)
+#   make stress  the long hardening runs on the debug kernel (stress,
+#                fuzzing, fault injection, lifecycle, random kills)
 #
 # Variables: PAGE_SIZE=4K|64K  KVARIANT=debug|release  IOMMU=none|smmuv3
 #            SUITE=all|upstream|kunit|kselftest  V=1 (show everything)
+#            ONLY=GLOB[,GLOB] (only the guest tests whose name matches)
 # check boots twice (no IOMMU: all suites; SMMUv3: kselftests) unless
 # IOMMU or SUITE is set.
 # See README.md.
@@ -16,16 +19,16 @@ BUILD     ?= $(TOP)/build
 S         := $(TOP)/qemu/scripts
 PAGE_SIZE ?= 4K
 V         ?= 0
-export TOP BUILD PAGE_SIZE IOMMU V KVARIANT SUITE TIMEOUT KERNEL_CACHE
+export TOP BUILD PAGE_SIZE IOMMU V KVARIANT SUITE TIMEOUT KERNEL_CACHE ONLY
 
 CROSS_CC  ?= aarch64-linux-gnu-gcc
 HOST_OUT  := $(BUILD)/host
 
-.PHONY: help deps kernel check demo bench shell host-test guest-progs clean
+.PHONY: help deps kernel check demo bench stress shell host-test guest-progs clean
 .DELETE_ON_ERROR:
 
 help:
-	@sed -n '3,13p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,16p' Makefile | sed 's/^# \{0,1\}//'
 
 deps:
 	@$(S)/deps.sh
@@ -57,6 +60,11 @@ demo: deps
 bench: deps
 	@$(S)/guest.sh bench
 
+# Long forms of the hardening tests (Documentation/reliability.rst); judged
+# like make check. TIMEOUT is the guest's time limit.
+stress: deps
+	@TIMEOUT=$(or $(TIMEOUT),3000) $(S)/guest.sh stress
+
 shell: deps
 	@$(S)/guest.sh shell
 
@@ -83,6 +91,10 @@ guest-progs:
 	$(MAKE) -C bench CC=$(CROSS_CC) KHDR=$(KHDR) LIBDMA=$(GUEST_OUT)/userspace OUT=$(GUEST_OUT)/bench
 	install -D -m 0755 $(GUEST_OUT)/bench/dmabuf_bench $(STAGE)/usr/bin/dmabuf_bench
 	install -D -m 0755 bench/bench_quick.sh $(STAGE)/usr/share/dmabuf/tests/bench_quick
+	$(MAKE) -C selftests/hardening KSRC=$(KSRC) KHDR=$(KHDR) CC=$(CROSS_CC) \
+		LIBDMA=$(GUEST_OUT)/userspace OUT=$(GUEST_OUT)/hardening
+	if ls $(GUEST_OUT)/hardening/*_test >/dev/null 2>&1; then \
+		install -D -m 0755 -t $(STAGE)/usr/share/dmabuf/tests $(GUEST_OUT)/hardening/*_test; fi
 
 clean:
 	rm -rf $(BUILD)

@@ -19,6 +19,7 @@
 #include <linux/dma-buf.h>
 #include <linux/dma-mapping.h>
 #include <linux/err.h>
+#include <linux/error-injection.h>
 #include <linux/highmem.h>
 #include <linux/iosys-map.h>
 #include <linux/ioport.h>
@@ -80,9 +81,14 @@ static size_t contig_seg_len(phys_addr_t pos, size_t remaining,
  * support". The boundary is applied to physical addresses; with direct
  * mapping the DMA address differs only by a large aligned offset, and an
  * IOMMU splits again as needed.
+ *
+ * This, contig_map_dma_buf() and contig_export() are the exporter's
+ * failure points for fail_function (ALLOW_ERROR_INJECTION; see
+ * Documentation/reliability.rst); noinline keeps this one a real call.
  */
-static int contig_build_table(struct contig_buffer *buffer,
-			      struct device *dev, struct sg_table *table)
+static noinline int contig_build_table(struct contig_buffer *buffer,
+				       struct device *dev,
+				       struct sg_table *table)
 {
 	unsigned long boundary = dma_get_seg_boundary(dev);
 	unsigned int max_seg = dma_get_max_seg_size(dev);
@@ -120,6 +126,7 @@ static int contig_build_table(struct contig_buffer *buffer,
 	}
 	return 0;
 }
+ALLOW_ERROR_INJECTION(contig_build_table, ERRNO);
 
 static int contig_attach(struct dma_buf *dmabuf,
 			 struct dma_buf_attachment *attachment)
@@ -184,6 +191,7 @@ static struct sg_table *contig_map_dma_buf(struct dma_buf_attachment *attachment
 
 	return &a->table;
 }
+ALLOW_ERROR_INJECTION(contig_map_dma_buf, ERRNO);
 
 static void contig_unmap_dma_buf(struct dma_buf_attachment *attachment,
 				 struct sg_table *table,
@@ -493,6 +501,7 @@ put_owner:
 	return ERR_PTR(ret);
 }
 EXPORT_SYMBOL_NS_GPL(contig_export, DMABUF_NS(DMABUF_CONTIG));
+ALLOW_ERROR_INJECTION(contig_export, ERRNO);
 
 MODULE_DESCRIPTION("DMA-BUF exporter for physically contiguous ranges");
 MODULE_LICENSE("GPL");

@@ -19,6 +19,7 @@
 #include <kunit/visibility.h>
 #include <linux/bitmap.h>
 #include <linux/errno.h>
+#include <linux/error-injection.h>
 #include <linux/log2.h>
 #include <linux/minmax.h>
 #include <linux/mm.h>
@@ -249,6 +250,8 @@ int carveout_alloc_range(struct carveout_alloc *a, size_t size,
 	return 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(carveout_alloc_range);
+/* fail_function: the hardening tests fail placement (reliability.rst). */
+ALLOW_ERROR_INJECTION(carveout_alloc_range, ERRNO);
 
 /**
  * carveout_alloc_claim() - allocate a given range

@@ -760,7 +760,56 @@ union imp_ioctl_arg {
 	struct dmabuf_importer_checksum checksum;
 	struct dmabuf_importer_sync sync;
 	struct dmabuf_importer_query query;
+	struct dmabuf_importer_cpu_mapping cpu_mapping;
 };
+
+/* The memory type that a page-table entry's attributes select. */
+static u32 imp_memtype(pgprot_t prot)
+{
+#ifdef CONFIG_ARM64
+	switch (pgprot_val(prot) & PTE_ATTRINDX_MASK) {
+	case PTE_ATTRINDX(MT_NORMAL):
+	case PTE_ATTRINDX(MT_NORMAL_TAGGED):
+		return DMABUF_IMPORTER_MEM_CACHED;
+	case PTE_ATTRINDX(MT_NORMAL_NC):
+		return DMABUF_IMPORTER_MEM_UNCACHED;
+	case PTE_ATTRINDX(MT_DEVICE_nGnRnE):
+	case PTE_ATTRINDX(MT_DEVICE_nGnRE):
+		return DMABUF_IMPORTER_MEM_DEVICE;
+	}
+#endif
+	return DMABUF_IMPORTER_MEM_UNKNOWN;
+}
+
+static int imp_ioctl_cpu_mapping(struct imp_session *s, void *data)
+{
+	struct dmabuf_importer_cpu_mapping *m = data;
+	struct follow_pfnmap_args args = { };
+	struct mm_struct *mm = current->mm;
+	unsigned long addr = m->addr;
+	int ret;
+
+	if (!mm || addr != m->addr)
+		return -EFAULT;
+
+	mmap_read_lock(mm);
+	args.vma = vma_lookup(mm, addr);
+	if (!args.vma) {
+		ret = -EFAULT;
+		goto unlock;
+	}
+	args.address = addr;
+	ret = follow_pfnmap_start(&args);
+	if (ret)
+		goto unlock;
+	m->memtype = imp_memtype(args.pgprot);
+	m->flags = args.writable ? DMABUF_IMPORTER_CPU_WRITABLE : 0;
+	m->phys = PFN_PHYS(args.pfn) + offset_in_page(addr);
+	follow_pfnmap_end(&args);
+unlock:
+	mmap_read_unlock(mm);
+	return ret;
+}
 
 /**
  * struct imp_ioctl_desc - one ioctl
@@ -803,6 +852,9 @@ static const struct imp_ioctl_desc imp_ioctls[] = {
 	{ DMABUF_IMPORTER_IOC_QUERY,
 	  offsetofend(struct dmabuf_importer_query, dma_end),
 	  imp_ioctl_query },
+	{ DMABUF_IMPORTER_IOC_CPU_MAPPING,
+	  offsetofend(struct dmabuf_importer_cpu_mapping, phys),
+	  imp_ioctl_cpu_mapping },
 };
 
 static const struct imp_ioctl_desc *imp_ioctl_find(unsigned int ucmd)

@@ -16,6 +16,9 @@
 #   pipeline  the camera -> gpu -> display tests in /usr/share/dmabuf/pipeline
 #   demo      the demo (see `make demo`)
 #   bench     the benchmarks (see `make bench`)
+#   stress    the long forms of the hardening tests (see `make stress`,
+#             Documentation/reliability.rst); their short forms are part
+#             of kselftest and pipeline
 #   all       upstream, kunit, kselftest and pipeline
 : "${OUT:=/tmp/out}"
 RES=$OUT/results
@@ -29,9 +32,21 @@ mark() {
 }
 
 # run_one NAME CMD...: run one KTAP-producing program with a timeout.
+# With ONLY set (make ... ONLY=GLOB[,GLOB...]), names that match none of
+# the globs are not run.
+selected() {
+	[ -n "${ONLY:-}" ] || return 0
+	for glob in $(echo "$ONLY" | tr ',' ' '); do
+		# shellcheck disable=SC2254 # a glob on purpose
+		case "$1" in $glob) return 0 ;; esac
+	done
+	return 1
+}
+
 run_one() {
 	name=$1
 	shift
+	selected "$name" || return 0
 	mark "begin $name"
 	timeout "$TEST_TIMEOUT" "$@" >"$RES/$name.ktap" 2>"$RES/$name.stderr"
 	rc=$?
@@ -115,8 +130,21 @@ suite_bench() {
 	mark "end bench"
 }
 
+# The long forms of the hardening tests: each program's short form runs
+# in make check; here they run longer, under other result names.
+suite_stress() {
+	run_one stress-stress_test "$TESTS/stress_test" --seconds "${STRESS_SECONDS:-60}"
+	run_one stress-fuzz_test "$TESTS/fuzz_test" --iterations "${FUZZ_ITERATIONS:-20000}"
+	run_one stress-fault_test "$TESTS/fault_test"
+	run_one stress-importer_unload_test env IMPORTER_CYCLES="${IMPORTER_CYCLES:-200}" \
+		"$TESTS/importer_unload_test" -t load_unload_cycles_with_mapped_buffers
+	run_one stress-pipeline_randkill_test env PL_KILL_ROUNDS="${PL_KILL_ROUNDS:-20}" \
+		"$PIPELINE/pipeline_randkill_test"
+}
+
 case "$1" in
 bench) suite_bench ;;
+stress) suite_stress ;;
 upstream) suite_upstream ;;
 kunit) suite_kunit ;;
 kselftest) suite_kselftest ;;

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Build everything the guest needs and boot it.
-# Usage: guest.sh check|demo|shell
+# Usage: guest.sh check|demo|bench|stress|shell
 # Make variables arrive as environment: KVARIANT, PAGE_SIZE, SUITE, IOMMU,
 # TIMEOUT, V, and HOST_KTAP (host test results for the verdict).
 #
@@ -23,6 +23,7 @@ check)
 	fi ;;
 demo) : "${KVARIANT:=debug}"; boots="${IOMMU:-none}:${SUITE:-demo}" ;;
 bench) : "${KVARIANT:=release}"; boots="${IOMMU:-none}:bench" ;;
+stress) : "${KVARIANT:=debug}"; boots="${IOMMU:-none}:stress" ;;
 shell) : "${KVARIANT:=debug}"; boots="${IOMMU:-none}:${SUITE:-all}" ;;
 *) die "unknown mode '$mode'" ;;
 esac

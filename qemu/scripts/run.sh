@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Boot the emulated board and run one suite.
 # Usage: run.sh KERNEL_OBJ INITRAMFS RUN_DIR SUITE
-# Environment: IOMMU= (none|smmuv3), MEM=, TIMEOUT=, SHELL_MODE=1
+# Environment: IOMMU= (none|smmuv3), MEM=, TIMEOUT=, SHELL_MODE=1,
+#              ONLY= (run only the tests whose name matches one of these
+#              comma-separated globs)
 #
 # Two QEMU edu devices are attached: the first can address all 64 bits
 # (dma_mask property), the second keeps edu's default 28-bit mask, which
@@ -52,6 +54,7 @@ fi
 rm -rf "$run"
 mkdir -p "$run"
 append="console=ttyAMA0 loglevel=5 log_buf_len=4M panic=-1 kunit.enable=1 dmabuf.suite=$suite"
+[ -n "${ONLY:-}" ] && append="$append dmabuf.only=$ONLY"
 [ "$SHELL_MODE" = 1 ] && append="$append dmabuf.shell=1"
 qemu=(qemu-system-aarch64 -M "$machine" "${board[@]}" -nographic -no-reboot -nic none
 	-kernel "$kobj/arch/arm64/boot/Image" -initrd "$initrd" -dtb "$dtb"

@@ -251,6 +251,87 @@ TEST_F(unload, adjacent_display_segments_count_as_contiguous)
 	EXPECT_EQ(0, reload(self, ""));
 }
 
+/*
+ * The module lifecycle under load: IMPORTER_CYCLES times (default 50),
+ * every device that can attaches and maps buffers from each kind of heap
+ * (one stays attached but unmapped), the GPU writes one of them, the file
+ * closes with all of it in place, and the module goes and comes back.
+ * After each unload the GPU's data is intact, and the heaps' stats show
+ * only the buffers the test itself still holds.
+ */
+TEST_F_TIMEOUT(unload, load_unload_cycles_with_mapped_buffers, 600)
+{
+	static const enum imp_heap_kind kinds[] = {
+		IMP_HEAP_CACHED, IMP_HEAP_UNCACHED, IMP_HEAP_SYSTEM,
+	};
+	struct dmabuf_importer_device_info info;
+	int bufs[ARRAY_SIZE(kinds)], nbufs = 0, cycles = 50, c, i, imp;
+	unsigned int k, maps = 0;
+	const char *env = getenv("IMPORTER_CYCLES");
+	char name[64];
+	uint32_t h, idx, seed;
+	uint8_t *p;
+
+	if (env)
+		cycles = atoi(env);
+	for (k = 0; k < ARRAY_SIZE(kinds); k++) {
+		int fd;
+
+		if (imp_find_heap(kinds[k], name))
+			continue;
+		fd = cv_heap_open(name);
+		ASSERT_LE(0, fd);
+		bufs[nbufs] = cv_alloc(fd, MiB, O_RDWR | O_CLOEXEC, 0);
+		close(fd);
+		ASSERT_LE(0, bufs[nbufs]) TH_LOG("alloc from %s", name);
+		nbufs++;
+	}
+	ASSERT_LE(1, nbufs);
+
+	for (c = 0; c < cycles; c++) {
+		seed = 0x1000 + c;
+		imp = imp_open();
+		ASSERT_LE(0, imp);
+		for (idx = 0; idx < 64; idx++) {
+			if (imp_device_info(imp, idx, &info))
+				break;
+			if (info.flags & DMABUF_IMPORTER_DEV_NO_DMA)
+				continue;
+			for (i = 0; i < nbufs; i++) {
+				ASSERT_EQ(0, imp_attach(imp, bufs[i], idx, &h));
+				/* The last buffer stays attached, unmapped. */
+				if (i == nbufs - 1 && nbufs > 1)
+					continue;
+				/* The display takes contiguous buffers only. */
+				if (imp_map(imp, h, DMABUF_IMPORTER_DIR_BIDIRECTIONAL,
+					    NULL))
+					continue;
+				maps++;
+				if (info.role == DMABUF_IMPORTER_ROLE_GPU && i == 0)
+					ASSERT_EQ(0, imp_fill(imp, h, 0, MiB, seed));
+			}
+		}
+		EXPECT_EQ(-EWOULDBLOCK, rmmod());
+		close(imp);
+		ASSERT_EQ(0, rmmod()) TH_LOG("cycle %d", c);
+		ASSERT_FALSE(module_loaded());
+
+		p = mmap(NULL, MiB, PROT_READ, MAP_SHARED, bufs[0], 0);
+		ASSERT_NE(MAP_FAILED, p);
+		ASSERT_EQ(0, cv_sync(bufs[0], DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ));
+		EXPECT_EQ(MiB, imp_verify(p, 0, MiB, seed)) TH_LOG("cycle %d", c);
+		ASSERT_EQ(0, cv_sync(bufs[0], DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ));
+		munmap(p, MiB);
+
+		ASSERT_EQ(0, insmod(self->params)) TH_LOG("cycle %d", c);
+	}
+	for (i = 0; i < nbufs; i++)
+		close(bufs[i]);
+	EXPECT_EQ(0, cv_wait_idle(self->heap.name));
+	ksft_print_msg("lifecycle: %d unload/reload cycles, %u mappings torn down by close\n",
+		       cycles, maps);
+}
+
 static int edu_gone(const char *name)
 {
 	char path[128];

@@ -257,6 +257,39 @@ struct dmabuf_importer_query {
 	__u64 dma_end;
 };
 
+/* Memory types, &dmabuf_importer_cpu_mapping.memtype */
+/* The architecture's page-table attributes are not decoded here */
+#define DMABUF_IMPORTER_MEM_UNKNOWN	0
+/* Normal memory, cacheable (write-back) */
+#define DMABUF_IMPORTER_MEM_CACHED	1
+/* Normal memory, non-cacheable (write-combining) */
+#define DMABUF_IMPORTER_MEM_UNCACHED	2
+/* Device memory */
+#define DMABUF_IMPORTER_MEM_DEVICE	3
+
+/* &dmabuf_importer_cpu_mapping.flags: the page is mapped writable */
+#define DMABUF_IMPORTER_CPU_WRITABLE	0x1
+
+/**
+ * struct dmabuf_importer_cpu_mapping - how the caller's CPU maps an address
+ * @addr: in: a virtual address of the calling process, inside a mapping of
+ *	a dma-buf (or another page-frame mapping)
+ * @memtype: out: DMABUF_IMPORTER_MEM_*, from the page-table entry
+ * @flags: out: DMABUF_IMPORTER_CPU_* flags
+ * @phys: out: the physical address that @addr maps
+ *
+ * The memory type that the CPU uses is what decides whether a buffer's
+ * CPU mapping is cached; this lets a test check that, for example, the
+ * mapping of an uncached heap's buffer stays uncached whatever userspace
+ * does to it (mprotect, mremap, fork).
+ */
+struct dmabuf_importer_cpu_mapping {
+	__u64 addr;
+	__u32 memtype;
+	__u32 flags;
+	__u64 phys;
+};
+
 #define DMABUF_IMPORTER_IOC_MAGIC	0xDB
 
 /**
@@ -346,5 +379,16 @@ struct dmabuf_importer_query {
  */
 #define DMABUF_IMPORTER_IOC_QUERY \
 	_IOWR(DMABUF_IMPORTER_IOC_MAGIC, 0x8, struct dmabuf_importer_query)
+
+/**
+ * DMABUF_IMPORTER_IOC_CPU_MAPPING - inspect one page of the caller's mapping
+ *
+ * Takes a &struct dmabuf_importer_cpu_mapping. EFAULT: nothing is mapped
+ * at @addr; EINVAL: the mapping there is not a page-frame mapping (VM_IO
+ * or VM_PFNMAP, as dma-buf exporters of carveout memory create) or the
+ * page is not present.
+ */
+#define DMABUF_IMPORTER_IOC_CPU_MAPPING \
+	_IOWR(DMABUF_IMPORTER_IOC_MAGIC, 0x9, struct dmabuf_importer_cpu_mapping)
 
 #endif /* _UAPI_LINUX_DMABUF_IMPORTER_H */
