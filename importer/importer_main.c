@@ -650,7 +650,10 @@ static int imp_ioctl_fill(struct imp_session *s, void *data)
 	if (!a)
 		return -ENOENT;
 
-	mutex_lock(&a->idev->lock);
+	/* An edu transfer may take long: waiting for one can be killed. */
+	ret = mutex_lock_killable(&a->idev->lock);
+	if (ret)
+		return ret;
 	ret = imp_dma_prepare(a, args->offset, args->length, true);
 	if (!ret)
 		ret = imp_transfer(a, args->offset, args->length, args->seed,
@@ -671,7 +674,10 @@ static int imp_ioctl_checksum(struct imp_session *s, void *data)
 	if (!a)
 		return -ENOENT;
 
-	mutex_lock(&a->idev->lock);
+	/* An edu transfer may take long: waiting for one can be killed. */
+	ret = mutex_lock_killable(&a->idev->lock);
+	if (ret)
+		return ret;
 	ret = imp_dma_prepare(a, args->offset, args->length, false);
 	if (!ret)
 		ret = imp_transfer(a, args->offset, args->length, 0,
@@ -811,17 +817,41 @@ unlock:
 	return ret;
 }
 
+/*
+ * ATTACH and MAP create state that only the handle they return can name:
+ * if that answer cannot be copied back, undo them, so that a failed call
+ * leaves nothing behind.
+ */
+static void imp_undo_attach(struct imp_session *s, void *data)
+{
+	struct dmabuf_importer_attach *args = data;
+	struct dmabuf_importer_handle h = { .handle = args->handle };
+
+	imp_ioctl_detach(s, &h);
+}
+
+static void imp_undo_map(struct imp_session *s, void *data)
+{
+	struct dmabuf_importer_map *args = data;
+	struct dmabuf_importer_handle h = { .handle = args->handle };
+
+	imp_ioctl_unmap(s, &h);
+}
+
 /**
  * struct imp_ioctl_desc - one ioctl
  * @cmd: the command as this kernel knows it (its size is the kernel's)
  * @min_size: size of the first version of the struct: where its last
  *	field ends. A struct that grows keeps its old end here.
  * @handler: called with the session lock held
+ * @undo: if set, reverts a successful @handler whose result could not be
+ *	copied back to userspace; called with the session lock held
  */
 struct imp_ioctl_desc {
 	unsigned int cmd;
 	unsigned int min_size;
 	int (*handler)(struct imp_session *s, void *data);
+	void (*undo)(struct imp_session *s, void *data);
 };
 
 static const struct imp_ioctl_desc imp_ioctls[] = {
@@ -830,13 +860,13 @@ static const struct imp_ioctl_desc imp_ioctls[] = {
 	  imp_ioctl_device_info },
 	{ DMABUF_IMPORTER_IOC_ATTACH,
 	  offsetofend(struct dmabuf_importer_attach, size),
-	  imp_ioctl_attach },
+	  imp_ioctl_attach, imp_undo_attach },
 	{ DMABUF_IMPORTER_IOC_DETACH,
 	  offsetofend(struct dmabuf_importer_handle, flags),
 	  imp_ioctl_detach },
 	{ DMABUF_IMPORTER_IOC_MAP,
 	  offsetofend(struct dmabuf_importer_map, dma_end),
-	  imp_ioctl_map },
+	  imp_ioctl_map, imp_undo_map },
 	{ DMABUF_IMPORTER_IOC_UNMAP,
 	  offsetofend(struct dmabuf_importer_handle, flags),
 	  imp_ioctl_unmap },
@@ -893,13 +923,17 @@ static long imp_ioctl(struct file *file, unsigned int ucmd, unsigned long arg)
 	if (ret)
 		return ret;
 
-	mutex_lock(&s->lock);
+	ret = mutex_lock_killable(&s->lock);
+	if (ret)
+		return ret;
 	ret = desc->handler(s, &data);
-	mutex_unlock(&s->lock);
-
 	if (!ret && (_IOC_DIR(desc->cmd) & _IOC_READ) &&
-	    copy_to_user(uarg, &data, min(usize, ksize)))
+	    copy_to_user(uarg, &data, min(usize, ksize))) {
+		if (desc->undo)
+			desc->undo(s, &data);
 		ret = -EFAULT;
+	}
+	mutex_unlock(&s->lock);
 	return ret;
 }
 

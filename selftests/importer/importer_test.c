@@ -1115,6 +1115,53 @@ static int attach_everywhere(int imp, int buf, const uint32_t *devs, int n)
 	return 0;
 }
 
+/*
+ * An ATTACH or MAP whose answer cannot be written back (the struct sits
+ * in a read-only page) fails with EFAULT and leaves nothing behind: the
+ * caller never learnt the handle, so a live attachment or mapping would
+ * be one it cannot name.
+ */
+TEST_F(imp, attach_and_map_that_cannot_answer_leave_nothing)
+{
+	struct dmabuf_importer_attach *att;
+	struct dmabuf_importer_map *map;
+	struct dmabuf_importer_query q;
+	size_t pg = cv_page_size();
+	uint32_t h;
+	char *page;
+
+	page = mmap(NULL, pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, page);
+	att = (void *)page;
+	map = (void *)(page + 256);
+	memset(page, 0, pg);
+	att->fd = self->buf;
+	att->device = self->gpu.index;
+	ASSERT_EQ(0, mprotect(page, pg, PROT_READ));
+	EXPECT_EQ(-1, ioctl(self->imp, DMABUF_IMPORTER_IOC_ATTACH, att));
+	EXPECT_EQ(EFAULT, errno);
+	/* No attachment holds the buffer: it goes as soon as we close it. */
+	close(self->buf);
+	self->buf = -1;
+	EXPECT_EQ(0, cv_wait_idle(self->heap.name));
+
+	self->buf = cv_alloc(self->heap_fd, self->size, O_RDWR | O_CLOEXEC, 0);
+	ASSERT_LE(0, self->buf);
+	ASSERT_EQ(0, imp_attach(self->imp, self->buf, self->gpu.index, &h));
+	ASSERT_EQ(0, mprotect(page, pg, PROT_READ | PROT_WRITE));
+	map->handle = h;
+	map->direction = DMABUF_IMPORTER_DIR_BIDIRECTIONAL;
+	ASSERT_EQ(0, mprotect(page, pg, PROT_READ));
+	EXPECT_EQ(-1, ioctl(self->imp, DMABUF_IMPORTER_IOC_MAP, map));
+	EXPECT_EQ(EFAULT, errno);
+	ASSERT_EQ(0, imp_query(self->imp, h, &q));
+	EXPECT_EQ(0U, q.state & DMABUF_IMPORTER_STATE_MAPPED);
+	/* And it maps normally afterwards. */
+	EXPECT_EQ(0, imp_map(self->imp, h, DMABUF_IMPORTER_DIR_BIDIRECTIONAL, NULL));
+	EXPECT_EQ(0, imp_detach(self->imp, h));
+	munmap(page, pg);
+}
+
 TEST_F(imp, close_with_mapped_attachments_frees_every_buffer)
 {
 	uint32_t devs[] = { self->camera.index, self->gpu.index,
