@@ -6,9 +6,10 @@
  * to the first failure of either.
  *
  * Phase 1 churns around a target occupancy (allocate more often below
- * it, free more often above it), which is what fragments a heap; phase 2
- * keeps allocating from the same size mix until the first failure. The
- * utilization at that failure is the figure. A perfect allocator fails a
+ * it, free more often above it), which is what fragments a heap; a
+ * request that fails there is counted and dropped, as a pipeline would
+ * retry it later. Phase 2 keeps allocating from the same size mix until
+ * the first failure. The utilization at that failure is the figure. A perfect allocator fails a
  * request of R bytes only when less than R is free, so for a heap of S
  * bytes the failure can come as early as 1 - R/S: that bound is reported
  * beside each result.
@@ -33,6 +34,7 @@ struct churn_result {
 	double utilization;	/* used / size at the first failure */
 	size_t failed_size;	/* the request that failed */
 	unsigned int ops;	/* operations before it */
+	unsigned int churn_failures;	/* failed requests in phase 1 */
 	uint64_t min_largest;	/* smallest largest-free extent seen */
 	uint64_t samples[MAX_SAMPLES][2];	/* (op, largest_free) */
 	unsigned int nsamples;
@@ -69,7 +71,9 @@ static int churn_once(const struct bench_heap *h, uint64_t seed,
 			size_t size = pick_size(&rng);
 			int fd = ldma_heap_ioctl_alloc(h->fd, size, O_RDWR | O_CLOEXEC);
 
-			if (fd == -ENOMEM || nlive == MAX_LIVE) {
+			if (fd == -ENOMEM && op < churn_ops) {
+				res->churn_failures++;
+			} else if (fd == -ENOMEM || nlive == MAX_LIVE) {
 				if (fd >= 0)
 					close(fd);
 				bench_stat_u64(h->name, "used", &used);
@@ -116,7 +120,7 @@ void bench_churn(struct bench_ctx *b)
 {
 	static const char *const policies[] = { "best-fit", "first-fit" };
 	static struct churn_result res;
-	unsigned int nseeds = b->opts.quick ? 1 : 5, s, p, k, first = 1;
+	unsigned int nseeds = b->opts.quick ? 1 : 20, s, p, k, first = 1;
 	double bound;
 	const struct bench_heap *h = NULL;
 	char path[256];
@@ -133,8 +137,8 @@ void bench_churn(struct bench_ctx *b)
 	snprintf(path, sizeof(path), "/sys/kernel/debug/carveout_heap/%s/policy", h->name);
 	printf("\nFragmentation churn on %s (%llu MiB), %u seed(s) from %llu\n", h->name,
 	       (unsigned long long)(h->size / MiB), nseeds, (unsigned long long)b->opts.seed);
-	printf("%-10s %-9s %-12s %-12s %-13s %-6s %s\n", "policy", "seed", "utilization",
-	       "ideal bound", "failed (KiB)", "ops", "min largest free (KiB)");
+	printf("%-10s %-9s %-12s %-12s %-13s %-6s %-8s %s\n", "policy", "seed", "utilization",
+	       "ideal bound", "failed (KiB)", "ops", "churn-ENOMEM", "min largest free (KiB)");
 	bench_json_key(b, "churn");
 	fprintf(b->opts.json, "{\"heap\": \"%s\", \"size\": %llu, \"runs\": [", h->name,
 		(unsigned long long)h->size);
@@ -153,16 +157,17 @@ void bench_churn(struct bench_ctx *b)
 				continue;
 			}
 			bound = 1.0 - (double)res.failed_size / (double)h->size;
-			printf("%-10s %-9llu %10.1f%%  %10.1f%%  %-13zu %-6u %llu\n", policies[p],
+			printf("%-10s %-9llu %10.1f%%  %10.1f%%  %-13zu %-6u %-8u %llu\n", policies[p],
 			       (unsigned long long)seed, 100.0 * res.utilization, 100.0 * bound,
-			       res.failed_size / KiB, res.ops,
+			       res.failed_size / KiB, res.ops, res.churn_failures,
 			       (unsigned long long)(res.min_largest / KiB));
 			fprintf(b->opts.json,
 				"%s\n    {\"policy\": \"%s\", \"seed\": %llu, \"utilization\": %.4f, "
 				"\"ideal_bound\": %.4f, \"failed_size\": %zu, \"ops\": %u, "
-				"\"largest_free\": [",
+				"\"churn_failures\": %u, \"largest_free\": [",
 				first ? "" : ",", policies[p], (unsigned long long)seed,
-				res.utilization, bound, res.failed_size, res.ops);
+				res.utilization, bound, res.failed_size, res.ops,
+				res.churn_failures);
 			first = 0;
 			for (k = 0; k < res.nsamples; k++)
 				fprintf(b->opts.json, "%s[%llu, %llu]", k ? ", " : "",

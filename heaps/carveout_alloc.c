@@ -3,10 +3,12 @@
  * Carveout range allocator
  *
  * A gen_pool per region, one bit per page. Every allocation is rounded up
- * to whole pages and aligned to its natural size (the size rounded up to a
- * power of two), capped at the region's max-align. Devices that need large
- * alignment (for large IOMMU or MMU pages, or 2D tiling) get it without
- * asking; the cap keeps large buffers from wasting a region.
+ * to whole pages and aligned so that CPU and IOMMU page tables can use
+ * their larger entries: a buffer of the region's max-align or more starts
+ * on a max-align boundary (block mappings), a smaller one on the largest
+ * power of two not above its size, up to CARVEOUT_ALLOC_SMALL_ALIGN
+ * (carveout_alloc_align()). A buffer smaller than a block cannot use one
+ * anyway, so aligning it further would only leave holes.
  *
  * Placement policy is separate from the mechanism, as in lib/genalloc.c:
  *
@@ -125,7 +127,8 @@ EXPORT_SYMBOL_IF_KUNIT(carveout_alloc_policy_find);
  *	modulo @max_align matters: no memory is touched, so a test may pass
  *	a made-up range.
  * @size: region size, a non-zero multiple of PAGE_SIZE
- * @max_align: cap on natural alignment, a power of two >= PAGE_SIZE
+ * @max_align: alignment of buffers of this size or more, and cap on any
+ *	alignment; a power of two >= PAGE_SIZE
  * @policy: initial placement policy
  *
  * The whole region starts free.
@@ -205,15 +208,18 @@ EXPORT_SYMBOL_IF_KUNIT(carveout_alloc_get_policy);
  * @a: allocator
  * @size: request size in bytes, non-zero
  *
- * Return: roundup_pow_of_two(PAGE_ALIGN(@size)), capped at the region's
- * max-align. Always a power of two, at least PAGE_SIZE.
+ * Return: the region's max-align if PAGE_ALIGN(@size) is at least that,
+ * else rounddown_pow_of_two(PAGE_ALIGN(@size)) capped at
+ * CARVEOUT_ALLOC_SMALL_ALIGN and at max-align. Always a power of two, at
+ * least PAGE_SIZE.
  */
 size_t carveout_alloc_align(const struct carveout_alloc *a, size_t size)
 {
 	size = PAGE_ALIGN(size);
 	if (size >= a->max_align)
 		return a->max_align;
-	return roundup_pow_of_two(size);
+	return min3(rounddown_pow_of_two(size),
+		    (size_t)CARVEOUT_ALLOC_SMALL_ALIGN, a->max_align);
 }
 EXPORT_SYMBOL_IF_KUNIT(carveout_alloc_align);
 

@@ -10,7 +10,16 @@
 #define _CARVEOUT_ALLOC_H
 
 #include <linux/genalloc.h>
+#include <linux/minmax.h>
+#include <linux/sizes.h>
 #include <linux/types.h>
+
+/*
+ * Alignment cap of buffers smaller than the region's max-align: the span
+ * of a contiguous run of page-table entries that arm64 maps as one TLB
+ * entry with 4 KiB pages (64 KiB); with 64 KiB pages, one page.
+ */
+#define CARVEOUT_ALLOC_SMALL_ALIGN	max_t(size_t, SZ_64K, PAGE_SIZE)
 
 /**
  * struct carveout_alloc_policy - a placement policy
@@ -37,7 +46,8 @@ struct carveout_alloc_request {
  * @pool: genalloc pool; genalloc itself is lockless.
  * @pool_base: address of offset 0 in @pool's address space.
  * @size: region size in bytes.
- * @max_align: cap on the natural alignment, a power of two >= PAGE_SIZE.
+ * @max_align: alignment of buffers of this size or more, and cap on any
+ *	alignment; a power of two >= PAGE_SIZE.
  * @policy: current policy; read once per allocation, so switching it at
  *	any time is safe.
  *

@@ -112,25 +112,40 @@ static void carveout_alloc_test_page_granular(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, carveout_test_get(test, P(1)), P(1));
 }
 
-static void carveout_alloc_test_natural_alignment(struct kunit *test)
+/*
+ * max-align or more: aligned to max-align. Less: to the largest power of
+ * two not above the size, at most CARVEOUT_ALLOC_SMALL_ALIGN (64 KiB).
+ */
+static void carveout_alloc_test_alignment_rule(struct kunit *test)
 {
 	struct carveout_alloc_test *t = test->priv;
-	size_t off;
+	size_t small = CARVEOUT_ALLOC_SMALL_ALIGN, off;
 
-	carveout_test_setup(test, FAKE_BASE, P(64), P(64),
+	carveout_test_setup(test, FAKE_BASE, SZ_16M, SZ_2M,
 			    &carveout_policy_first_fit);
 
-	KUNIT_EXPECT_EQ(test, carveout_alloc_align(&t->a, P(3)), P(4));
-	KUNIT_EXPECT_EQ(test, carveout_alloc_align(&t->a, P(8)), P(8));
+	KUNIT_EXPECT_EQ(test, carveout_alloc_align(&t->a, SZ_2M), SZ_2M);
+	KUNIT_EXPECT_EQ(test, carveout_alloc_align(&t->a, SZ_2M + 1), SZ_2M);
+	KUNIT_EXPECT_EQ(test, carveout_alloc_align(&t->a, SZ_8M), SZ_2M);
+	/* A 720p frame (1.3 MiB) cannot use a 2 MiB block: no 2 MiB start. */
+	KUNIT_EXPECT_EQ(test, carveout_alloc_align(&t->a, 1382400), small);
+	KUNIT_EXPECT_EQ(test, carveout_alloc_align(&t->a, SZ_64K + 1),
+			PAGE_SIZE == SZ_4K ? SZ_64K : PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, carveout_alloc_align(&t->a, 3 * PAGE_SIZE),
+			PAGE_SIZE == SZ_4K ? SZ_8K : SZ_64K);
+	KUNIT_EXPECT_EQ(test, carveout_alloc_align(&t->a, 1), PAGE_SIZE);
 
 	KUNIT_EXPECT_EQ(test, carveout_test_get(test, P(1)), 0);
-	/* 3 pages align to 4: not at page 1 although it is free. */
-	off = carveout_test_get(test, P(3));
-	KUNIT_EXPECT_EQ(test, off, P(4));
-	off = carveout_test_get(test, P(8));
-	KUNIT_EXPECT_EQ(test, off, P(8));
-	off = carveout_test_get(test, P(9));
-	KUNIT_EXPECT_EQ(test, off % P(16), 0);
+	/* 1.5 MiB starts at the next 64 KiB boundary, not at 2 MiB. */
+	off = carveout_test_get(test, SZ_1M + SZ_512K);
+	KUNIT_EXPECT_EQ(test, off, small);
+	/* 2 MiB and more: the next 2 MiB boundary. */
+	off = carveout_test_get(test, SZ_2M + P(1));
+	KUNIT_EXPECT_EQ(test, off, SZ_2M);
+	/* The gap the 64 KiB start left (none with 64 KiB pages) is used. */
+	off = carveout_test_get(test, P(1));
+	KUNIT_EXPECT_EQ(test, off,
+			P(1) < small ? P(1) : small + SZ_1M + SZ_512K);
 }
 
 /* Alignment is of the physical address, whatever the region base is. */
@@ -139,14 +154,14 @@ static void carveout_alloc_test_physical_alignment(struct kunit *test)
 	phys_addr_t base = FAKE_BASE + P(1);
 	size_t off;
 
-	carveout_test_setup(test, base, P(64), P(16),
+	carveout_test_setup(test, base, P(64), P(4),
 			    &carveout_policy_best_fit);
 
 	off = carveout_test_get(test, P(4));
 	KUNIT_EXPECT_EQ(test, (base + off) % P(4), 0);
 	KUNIT_EXPECT_EQ(test, off, P(3));
 	off = carveout_test_get(test, P(16));
-	KUNIT_EXPECT_EQ(test, (base + off) % P(16), 0);
+	KUNIT_EXPECT_EQ(test, (base + off) % P(4), 0);
 }
 
 static void carveout_alloc_test_alignment_cap(struct kunit *test)
@@ -158,7 +173,7 @@ static void carveout_alloc_test_alignment_cap(struct kunit *test)
 
 	KUNIT_EXPECT_EQ(test, carveout_alloc_align(&t->a, P(16)), P(4));
 	KUNIT_EXPECT_EQ(test, carveout_test_get(test, P(1)), 0);
-	/* Natural alignment would be 16 pages; the cap makes it 4. */
+	/* 16 pages are more than max-align: aligned to max-align, 4. */
 	KUNIT_EXPECT_EQ(test, carveout_test_get(test, P(16)), P(4));
 }
 
@@ -314,7 +329,7 @@ static struct kunit_case carveout_alloc_test_cases[] = {
 	KUNIT_CASE(carveout_alloc_test_policy_names),
 	KUNIT_CASE(carveout_alloc_test_init_rejects),
 	KUNIT_CASE(carveout_alloc_test_page_granular),
-	KUNIT_CASE(carveout_alloc_test_natural_alignment),
+	KUNIT_CASE(carveout_alloc_test_alignment_rule),
 	KUNIT_CASE(carveout_alloc_test_physical_alignment),
 	KUNIT_CASE(carveout_alloc_test_alignment_cap),
 	KUNIT_CASE(carveout_alloc_test_best_fit_smallest_hole),
