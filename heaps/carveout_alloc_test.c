@@ -120,6 +120,7 @@ static void carveout_alloc_test_alignment_rule(struct kunit *test)
 {
 	struct carveout_alloc_test *t = test->priv;
 	size_t small = CARVEOUT_ALLOC_SMALL_ALIGN, off;
+	bool pages_4k = PAGE_SIZE == SZ_4K;
 
 	carveout_test_setup(test, FAKE_BASE, SZ_16M, SZ_2M,
 			    &carveout_policy_first_fit);
@@ -130,9 +131,9 @@ static void carveout_alloc_test_alignment_rule(struct kunit *test)
 	/* A 720p frame (1.3 MiB) cannot use a 2 MiB block: no 2 MiB start. */
 	KUNIT_EXPECT_EQ(test, carveout_alloc_align(&t->a, 1382400), small);
 	KUNIT_EXPECT_EQ(test, carveout_alloc_align(&t->a, SZ_64K + 1),
-			PAGE_SIZE == SZ_4K ? SZ_64K : PAGE_SIZE);
+			pages_4k ? SZ_64K : PAGE_SIZE);
 	KUNIT_EXPECT_EQ(test, carveout_alloc_align(&t->a, 3 * PAGE_SIZE),
-			PAGE_SIZE == SZ_4K ? SZ_8K : SZ_64K);
+			pages_4k ? SZ_8K : SZ_64K);
 	KUNIT_EXPECT_EQ(test, carveout_alloc_align(&t->a, 1), PAGE_SIZE);
 
 	KUNIT_EXPECT_EQ(test, carveout_test_get(test, P(1)), 0);

@@ -441,7 +441,18 @@ TEST_F_TIMEOUT(fault, every_fault_point_fails_cleanly, 900)
 	EXPECT_GT(max_n + 1, n) TH_LOG("more than %u fault points: raise FAULT_MAX_N", max_n);
 	EXPECT_EQ(0, bad);
 	/* A mechanism that never fired would test nothing. */
-	EXPECT_LT(0U, injected - absorbed);
+	EXPECT_LT(0U, injected);
+	/*
+	 * With 64 KiB pages the path may allocate no page whose failure
+	 * shows: page tables already cover the mapping, and a 512-entry sg
+	 * table is one slab object. Then every page fault is absorbed.
+	 */
+	if (strcmp(variant->mech, "fail_page_alloc") || cv_page_size() == 4096) {
+		EXPECT_LT(0U, injected - absorbed);
+	} else if (injected == absorbed) {
+		ksft_print_msg("fault: no page allocation on this path fails a step with %zu-byte pages\n",
+			       cv_page_size());
+	}
 	/* The project's own failure points may not fail silently. */
 	if (variant->function)
 		EXPECT_EQ(0U, absorbed);
