@@ -84,24 +84,27 @@ int cv_stat(const char *heap, const char *key, uint64_t *val)
 	return -ENOENT;
 }
 
-int cv_wait_idle(const char *heap)
+int cv_wait_stat_zero(const char *heap, const char *key)
 {
 	struct timespec ts = { 0, 10 * 1000 * 1000 };
-	uint64_t used = 1, live = 1;
+	uint64_t val = 1;
 	int i, ret;
 
-	/* Freeing is synchronous for "used"; allow a moment for fput work. */
 	for (i = 0; i < 500; i++) {
-		ret = cv_stat(heap, "used", &used);
-		if (!ret)
-			ret = cv_stat(heap, "live_buffers", &live);
-		if (ret)
+		ret = cv_stat(heap, key, &val);
+		if (ret || !val)
 			return ret;
-		if (!used && !live)
-			return 0;
 		nanosleep(&ts, NULL);
 	}
 	return -EBUSY;
+}
+
+int cv_wait_idle(const char *heap)
+{
+	/* Freeing is synchronous for "used"; allow a moment for fput work. */
+	int ret = cv_wait_stat_zero(heap, "used");
+
+	return ret ? ret : cv_wait_stat_zero(heap, "live_buffers");
 }
 
 int cv_heap_open(const char *name)

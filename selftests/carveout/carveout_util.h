@@ -26,6 +26,8 @@ int cv_find_heap(int cached, struct cv_heap *heap);
 int cv_sysfs_u64(const char *heap, const char *attr, uint64_t *val);
 /* Read "key: value" from the heap's debugfs stats file. */
 int cv_stat(const char *heap, const char *key, uint64_t *val);
+/* Wait (bounded, 5 s) until the debugfs stat @key of @heap reads 0. */
+int cv_wait_stat_zero(const char *heap, const char *key);
 /* Wait (bounded) until the heap reports nothing in use and nothing live. */
 int cv_wait_idle(const char *heap);
 

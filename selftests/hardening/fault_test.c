@@ -30,7 +30,6 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <linux/dma-buf.h>
@@ -198,11 +197,6 @@ static int clean_errno(int err)
 	return 0;
 }
 
-static int write_file(const char *path, const char *val)
-{
-	return cv_write_str(path, val);
-}
-
 FIXTURE(fault) {
 	struct env env;
 	char heap[256];
@@ -243,14 +237,14 @@ FIXTURE_VARIANT_ADD(fault, fail_function_contig_map_dma_buf) {
 /* The kernel's defaults, fail_function cleared. */
 static void gates_default(void)
 {
-	write_file(DBG "failslab/ignore-gfp-wait", "Y");
-	write_file(DBG "failslab/cache-filter", "N");
-	write_file(DBG "failslab/verbose", "2");
-	write_file(DBG "fail_page_alloc/ignore-gfp-wait", "Y");
-	write_file(DBG "fail_page_alloc/min-order", "1");
-	write_file(DBG "fail_page_alloc/verbose", "2");
-	write_file(FAIL_FN "inject", " ");
-	write_file(FAIL_FN "verbose", "2");
+	cv_write_str(DBG "failslab/ignore-gfp-wait", "Y");
+	cv_write_str(DBG "failslab/cache-filter", "N");
+	cv_write_str(DBG "failslab/verbose", "2");
+	cv_write_str(DBG "fail_page_alloc/ignore-gfp-wait", "Y");
+	cv_write_str(DBG "fail_page_alloc/min-order", "1");
+	cv_write_str(DBG "fail_page_alloc/verbose", "2");
+	cv_write_str(FAIL_FN "inject", " ");
+	cv_write_str(FAIL_FN "verbose", "2");
 }
 
 /*
@@ -264,16 +258,16 @@ static int gates_only(const char *mech)
 {
 	int ret = 0;
 
-	ret |= write_file(DBG "failslab/cache-filter",
+	ret |= cv_write_str(DBG "failslab/cache-filter",
 			  strcmp(mech, "failslab") ? "Y" : "N");
-	ret |= write_file(DBG "failslab/ignore-gfp-wait", "N");
-	ret |= write_file(DBG "fail_page_alloc/min-order",
+	ret |= cv_write_str(DBG "failslab/ignore-gfp-wait", "N");
+	ret |= cv_write_str(DBG "fail_page_alloc/min-order",
 			  strcmp(mech, "fail_page_alloc") ? "64" : "0");
-	ret |= write_file(DBG "fail_page_alloc/ignore-gfp-wait", "N");
+	ret |= cv_write_str(DBG "fail_page_alloc/ignore-gfp-wait", "N");
 	/* User pages (__GFP_HIGHMEM) keep ignore-gfp-highmem's default. */
-	ret |= write_file(DBG "failslab/verbose", "1");
-	ret |= write_file(DBG "fail_page_alloc/verbose", "1");
-	ret |= write_file(FAIL_FN "verbose", "1");
+	ret |= cv_write_str(DBG "failslab/verbose", "1");
+	ret |= cv_write_str(DBG "fail_page_alloc/verbose", "1");
+	ret |= cv_write_str(FAIL_FN "verbose", "1");
 	return ret;
 }
 
@@ -326,12 +320,12 @@ FIXTURE_SETUP(fault)
 	gates_default();
 	ASSERT_EQ(0, gates_only(variant->mech));
 	if (variant->function) {
-		ASSERT_EQ(0, write_file(FAIL_FN "inject", variant->function))
+		ASSERT_EQ(0, cv_write_str(FAIL_FN "inject", variant->function))
 			TH_LOG("%s is not error-injectable", variant->function);
 		snprintf(self->fn_dir, sizeof(self->fn_dir), FAIL_FN "%s/retval",
 			 variant->function);
 		/* -ENOMEM as a 64-bit value. */
-		ASSERT_EQ(0, write_file(self->fn_dir, "0xfffffffffffffff4"));
+		ASSERT_EQ(0, cv_write_str(self->fn_dir, "0xfffffffffffffff4"));
 	}
 	self->nth_fd = open("/proc/thread-self/fail-nth", O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, self->nth_fd);
@@ -353,27 +347,6 @@ FIXTURE_TEARDOWN(fault)
 		close(self->env.vgem);
 	if (self->env.heap_fd >= 0)
 		close(self->env.heap_fd);
-}
-
-/*
- * Freed ranges are zeroed in the background, and an allocation that finds
- * no room drains them and retries. Start every run with nothing to drain,
- * so that a failure injected into the heap's allocator is not absorbed by
- * that retry.
- */
-static int wait_zeroed(const char *heap)
-{
-	struct timespec ts = { 0, 10 * 1000 * 1000 };
-	uint64_t backlog = 1;
-	int i, ret;
-
-	for (i = 0; i < 500; i++) {
-		ret = cv_stat(heap, "zero_backlog", &backlog);
-		if (ret || !backlog)
-			return ret;
-		nanosleep(&ts, NULL);
-	}
-	return -EBUSY;
 }
 
 static int nth_set(int fd, unsigned int n)
@@ -411,7 +384,11 @@ TEST_F_TIMEOUT(fault, every_fault_point_fails_cleanly, 900)
 					  step_names[o.step], strerror(o.err));
 
 	for (n = 1; n <= max_n; n++) {
-		ASSERT_EQ(0, wait_zeroed(self->heap));
+		/*
+		 * Start with nothing to zero: a placement failure must not be
+		 * absorbed by the drain-and-retry of a full heap.
+		 */
+		ASSERT_EQ(0, cv_wait_stat_zero(self->heap, "zero_backlog"));
 		ASSERT_EQ(0, nth_set(self->nth_fd, n));
 		run_sequence(&self->env, n, &o);
 		ASSERT_EQ(0, nth_get(self->nth_fd, &left));
