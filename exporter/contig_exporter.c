@@ -5,33 +5,57 @@
  * Laid out like drivers/dma-buf/heaps/cma_heap.c: the structs, then the
  * dma_buf_ops in lifecycle order, the ops table and the export call.
  *
- * Two kinds of buffer:
+ * Two kinds of memory, and the DMA path of each:
  *
- * - cached: the range is System RAM in the kernel's linear map. CPU
- *   mappings are cacheable; device mappings do the cache maintenance of
- *   the DMA API, and begin/end_cpu_access sync every mapped attachment.
- * - uncached: the range may have no linear alias at all (a no-map
- *   reserved-memory region), so nothing here may reach it through
- *   phys_to_virt() or page_address(): on arm64 cache maintenance by VA on
- *   an unmapped alias faults. CPU mappings are write-combined and device
- *   mappings pass DMA_ATTR_SKIP_CPU_SYNC.
+ * - cached: the range is System RAM in the kernel's linear map. Its sg
+ *   tables hold struct pages and are mapped with dma_map_sgtable() and the
+ *   full cache maintenance of the DMA API; begin/end_cpu_access sync every
+ *   mapped attachment. CPU mappings are cacheable.
+ * - uncached: the range has no linear mapping at all (a no-map
+ *   reserved-memory region), so nothing here may reach it through a
+ *   struct page, phys_to_virt() or page_address(): on arm64 cache
+ *   maintenance by VA on the missing alias faults, and so does a swiotlb
+ *   bounce, which copies through phys_to_virt(). Device mappings are made
+ *   with dma_map_resource() and the sg table carries DMA addresses only
+ *   (no pages, orig_nents 0, so dma_sync_sgtable_*() of an importer has
+ *   nothing to walk); there is no cache maintenance because no cacheable
+ *   alias exists. CPU mappings are write-combined.
+ *
+ * Reach: a device must address the whole buffer directly. On a direct
+ * mapping the buffer's bus range is checked against the DMA mask, the bus
+ * limit and the dma-ranges at attach and again at map; a device that would
+ * bounce (mask too small, swiotlb=force, a restricted-dma-pool) is refused
+ * with -ERANGE and one ratelimited message, never bounced silently. The
+ * module parameter allow_bounce lets cached buffers bounce on devices that
+ * bounce everything; uncached buffers never can.
  */
 #include <linux/dma-buf.h>
+#include <linux/dma-direct.h>
+#include <linux/dma-map-ops.h>
 #include <linux/dma-mapping.h>
 #include <linux/err.h>
 #include <linux/error-injection.h>
 #include <linux/highmem.h>
+#include <linux/iommu.h>
 #include <linux/iosys-map.h>
+#include <linux/io.h>
 #include <linux/ioport.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
-#include <linux/vmalloc.h>
+#include <linux/swiotlb.h>
+
+#include <kunit/visibility.h>
 
 #include "contig_exporter.h"
 #include "dmabuf_compat.h"
+
+static bool contig_allow_bounce;
+module_param_named(allow_bounce, contig_allow_bounce, bool, 0644);
+MODULE_PARM_DESC(allow_bounce,
+		 "Map cached buffers for devices that bounce every DMA through swiotlb (swiotlb=force, restricted-dma-pool): data is then copied, not shared. Default: refuse such maps with ERANGE. Uncached buffers are always refused");
 
 struct contig_buffer {
 	struct contig_buffer_info info;
@@ -43,26 +67,50 @@ struct contig_buffer {
 	void *vaddr;
 };
 
+/**
+ * struct contig_attachment - one device's view of a buffer
+ * @dev: the importing device
+ * @table: cached: struct-page entries, built at attach; uncached: DMA
+ *	entries only, built at map and freed at unmap
+ * @list: entry in &contig_buffer.attachments
+ * @dir: direction of the current mapping
+ * @dma: uncached: the address dma_map_resource() returned
+ * @nents: uncached: entries of @table (its orig_nents reads 0)
+ * @mapped: mapped now; a second map is refused
+ */
 struct contig_attachment {
 	struct device *dev;
 	struct sg_table table;
 	struct list_head list;
 	enum dma_data_direction dir;
+	dma_addr_t dma;
+	unsigned int nents;
 	bool mapped;
 };
 
-static unsigned long contig_dma_attrs(const struct contig_buffer *buffer)
+/**
+ * contig_seg_max() - largest sg segment to hand a device
+ * @max_seg: dma_get_max_seg_size() of the device
+ * @max_mapping: dma_max_mapping_size() of the device (256 KiB when every
+ *	segment may go through swiotlb, SIZE_MAX otherwise)
+ *
+ * Return: the smaller limit rounded down to whole pages; 0 if that is less
+ * than a page.
+ */
+VISIBLE_IF_KUNIT size_t contig_seg_max(unsigned int max_seg,
+				       size_t max_mapping)
 {
-	return buffer->info.uncached ? DMA_ATTR_SKIP_CPU_SYNC : 0;
+	return round_down(min_t(size_t, max_seg, max_mapping), PAGE_SIZE);
 }
+EXPORT_SYMBOL_IF_KUNIT(contig_seg_max);
 
 /*
  * Length of the sg entry starting at @pos: at most @max_seg bytes and never
  * crossing a @boundary (a mask, as dma_get_seg_boundary() returns it).
  * Written so that boundary == ULONG_MAX cannot overflow.
  */
-static size_t contig_seg_len(phys_addr_t pos, size_t remaining,
-			     unsigned int max_seg, unsigned long boundary)
+static size_t contig_seg_len(u64 pos, size_t remaining, size_t max_seg,
+			     unsigned long boundary)
 {
 	unsigned long room = boundary - ((unsigned long)pos & boundary);
 	size_t len = min_t(size_t, remaining, max_seg);
@@ -72,44 +120,146 @@ static size_t contig_seg_len(phys_addr_t pos, size_t remaining,
 	return len;
 }
 
-/*
- * Build one sg_table per attachment, cut to what the importing device
- * accepts. A single entry covering the whole buffer would be simplest, but
- * an importer with a 64 KiB maximum segment (vgem, most platform devices
- * without dma_parms) would then be handed segments it cannot take, which
- * DMA_API_DEBUG reports as "mapping sg segment longer than device claims to
- * support". The boundary is applied to physical addresses; with direct
- * mapping the DMA address differs only by a large aligned offset, and an
- * IOMMU splits again as needed.
+/**
+ * contig_split() - cut [@start, @start + @size) into sg segments
+ * @start: first address (physical for page entries, DMA otherwise)
+ * @size: bytes, a multiple of PAGE_SIZE
+ * @max_seg: segment cap from contig_seg_max(), at least PAGE_SIZE
+ * @boundary: segment boundary mask, at least PAGE_SIZE - 1
+ * @sgl: entries to fill, or NULL to count only
+ * @pages: fill struct-page entries; else DMA-only entries (page NULL,
+ *	length 0, as mainline's dma-buf mapping helpers do)
  *
- * This, contig_map_dma_buf() and contig_export() are the exporter's
- * failure points for fail_function (ALLOW_ERROR_INJECTION; see
- * Documentation/reliability.rst); noinline keeps this one a real call.
+ * Return: the number of segments.
+ */
+VISIBLE_IF_KUNIT unsigned long contig_split(u64 start, size_t size,
+					    size_t max_seg,
+					    unsigned long boundary,
+					    struct scatterlist *sgl,
+					    bool pages)
+{
+	struct scatterlist *sg = sgl;
+	unsigned long nents = 0;
+	u64 pos, end = start + size;
+	size_t len;
+
+	for (pos = start; pos < end; pos += len, nents++) {
+		len = contig_seg_len(pos, end - pos, max_seg, boundary);
+		if (!sg)
+			continue;
+		if (pages) {
+			sg_set_page(sg, pfn_to_page(PHYS_PFN(pos)), len, 0);
+		} else {
+			sg_set_page(sg, NULL, 0, 0);
+			sg_dma_address(sg) = pos;
+			sg_dma_len(sg) = len;
+		}
+		sg = sg_next(sg);
+	}
+	return nents;
+}
+EXPORT_SYMBOL_IF_KUNIT(contig_split);
+
+/* The device's segment limits, or -EINVAL if they are below a page. */
+static int contig_seg_limits(struct device *dev, size_t *max_seg,
+			     unsigned long *boundary)
+{
+	*boundary = dma_get_seg_boundary(dev);
+	*max_seg = contig_seg_max(dma_get_max_seg_size(dev),
+				  dma_max_mapping_size(dev));
+	if (!*max_seg || *boundary < PAGE_SIZE - 1) {
+		dev_dbg(dev, "contig: segment limits below PAGE_SIZE\n");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Translated by an IOMMU: IOVAs are allocated within the device's mask. */
+static bool contig_dev_translated(struct device *dev)
+{
+	struct iommu_domain *domain = iommu_get_domain_for_dev(dev);
+
+	return domain && iommu_is_dma_domain(domain);
+}
+
+/*
+ * Can @dev address the whole buffer without bouncing? Only a direct
+ * mapping needs the check: the bus range (after dma-ranges) must be one
+ * piece below the DMA mask and the bus limit, and the device must not be
+ * one that bounces everything. Custom dma_map_ops check for themselves.
+ */
+static int contig_check_reach(struct contig_buffer *buffer,
+			      struct device *dev)
+{
+	phys_addr_t first = buffer->info.phys;
+	phys_addr_t last = first + buffer->info.size - 1;
+	dma_addr_t start, end;
+	u64 limit;
+
+	if (!dev->dma_mask) {
+		dev_err_ratelimited(dev, "contig: %s buffer refused: the device has no DMA mask\n",
+				    buffer->info.exp_name);
+		return -EINVAL;
+	}
+	if (contig_dev_translated(dev) || get_dma_ops(dev))
+		return 0;
+
+	start = phys_to_dma(dev, first);
+	end = phys_to_dma(dev, last);
+	limit = min_not_zero(*dev->dma_mask, dev->bus_dma_limit);
+	if (start == DMA_MAPPING_ERROR || end == DMA_MAPPING_ERROR ||
+	    end - start != last - first || end > limit) {
+		dev_err_ratelimited(dev, "contig: %s buffer [bus %pad-%pad] beyond the device's DMA limit %#llx: refused (ERANGE)\n",
+				    buffer->info.exp_name, &start, &end, limit);
+		return -ERANGE;
+	}
+	if (is_swiotlb_force_bounce(dev) &&
+	    (buffer->info.uncached || !READ_ONCE(contig_allow_bounce))) {
+		dev_err_ratelimited(dev, "contig: %s buffer [bus %pad-%pad] refused (ERANGE): the device bounces all DMA through swiotlb (limit %#llx)%s\n",
+				    buffer->info.exp_name, &start, &end, limit,
+				    buffer->info.uncached ? ", and no-map memory cannot bounce" :
+				    "; contig_exporter.allow_bounce=1 accepts copies");
+		return -ERANGE;
+	}
+	/* dma_direct_map_resource() does not apply dma-ranges offsets. */
+	if (buffer->info.uncached && start != first) {
+		dev_err_ratelimited(dev, "contig: %s buffer [bus %pad-%pad] refused (ERANGE): no-map memory behind a dma-ranges offset is not supported\n",
+				    buffer->info.exp_name, &start, &end);
+		return -ERANGE;
+	}
+	return 0;
+}
+
+/*
+ * Build the struct-page table of a cached buffer, cut to what the
+ * importing device accepts: its maximum segment size, its segment
+ * boundary and dma_max_mapping_size() (with swiotlb active, 256 KiB). A
+ * single entry for the whole buffer would be simplest, but an importer with
+ * a 64 KiB maximum segment (vgem, most platform devices without dma_parms)
+ * would then be handed segments it cannot take, which DMA_API_DEBUG
+ * reports as "mapping sg segment longer than device claims to support".
+ * The boundary is applied to physical addresses; with direct mapping the
+ * DMA address differs only by a large aligned offset, and an IOMMU splits
+ * again as needed.
+ *
+ * This and contig_dma_map() are the exporter's failure points for
+ * fail_function (ALLOW_ERROR_INJECTION; see Documentation/reliability.rst);
+ * noinline keeps them real calls.
  */
 static noinline int contig_build_table(struct contig_buffer *buffer,
 				       struct device *dev,
 				       struct sg_table *table)
 {
-	unsigned long boundary = dma_get_seg_boundary(dev);
-	unsigned int max_seg = dma_get_max_seg_size(dev);
-	phys_addr_t end = buffer->info.phys + buffer->info.size;
-	unsigned long nents = 0;
-	struct scatterlist *sg;
-	phys_addr_t pos;
-	size_t len;
+	unsigned long boundary, nents;
+	size_t max_seg;
 	int ret;
 
-	/* Segments smaller than a page cannot describe whole pages. */
-	if (max_seg < PAGE_SIZE || boundary < PAGE_SIZE - 1) {
-		dev_dbg(dev, "contig: segment limits below PAGE_SIZE\n");
-		return -EINVAL;
-	}
-	max_seg = round_down(max_seg, PAGE_SIZE);
+	ret = contig_seg_limits(dev, &max_seg, &boundary);
+	if (ret)
+		return ret;
 
-	for (pos = buffer->info.phys; pos < end; pos += len) {
-		len = contig_seg_len(pos, end - pos, max_seg, boundary);
-		nents++;
-	}
+	nents = contig_split(buffer->info.phys, buffer->info.size, max_seg,
+			     boundary, NULL, true);
 	if (nents > UINT_MAX)
 		return -EINVAL;
 
@@ -117,13 +267,8 @@ static noinline int contig_build_table(struct contig_buffer *buffer,
 	if (ret)
 		return ret;
 
-	sg = table->sgl;
-	for (pos = buffer->info.phys; pos < end; pos += len) {
-		len = contig_seg_len(pos, end - pos, max_seg, boundary);
-		sg_set_page(sg, pfn_to_page(PHYS_PFN(pos)), len,
-			    offset_in_page(pos));
-		sg = sg_next(sg);
-	}
+	contig_split(buffer->info.phys, buffer->info.size, max_seg, boundary,
+		     table->sgl, true);
 	return 0;
 }
 ALLOW_ERROR_INJECTION(contig_build_table, ERRNO);
@@ -135,13 +280,19 @@ static int contig_attach(struct dma_buf *dmabuf,
 	struct contig_attachment *a;
 	int ret;
 
+	ret = contig_check_reach(buffer, attachment->dev);
+	if (ret)
+		return ret;
+
 	a = kzalloc(sizeof(*a), GFP_KERNEL);
 	if (!a)
 		return -ENOMEM;
 
-	ret = contig_build_table(buffer, attachment->dev, &a->table);
-	if (ret)
-		goto free_attachment;
+	if (!buffer->info.uncached) {
+		ret = contig_build_table(buffer, attachment->dev, &a->table);
+		if (ret)
+			goto free_attachment;
+	}
 
 	a->dev = attachment->dev;
 	INIT_LIST_HEAD(&a->list);
@@ -168,9 +319,72 @@ static void contig_detach(struct dma_buf *dmabuf,
 	list_del(&a->list);
 	mutex_unlock(&buffer->lock);
 
-	sg_free_table(&a->table);
+	if (!buffer->info.uncached)
+		sg_free_table(&a->table);
 	kfree(a);
 }
+
+/*
+ * Uncached: one dma_map_resource() for the whole range (no struct page, no
+ * linear alias, no swiotlb), then a DMA-only table cut to the device's
+ * limits. orig_nents is 0 while the table is out: there are no CPU pages,
+ * so dma_sync_sgtable_*() and for_each_sgtable_page() of an importer find
+ * nothing to touch.
+ */
+static int contig_map_resource(struct contig_buffer *buffer,
+			       struct contig_attachment *a,
+			       enum dma_data_direction dir)
+{
+	unsigned long boundary, nents;
+	size_t max_seg;
+	int ret;
+
+	ret = contig_seg_limits(a->dev, &max_seg, &boundary);
+	if (ret)
+		return ret;
+
+	a->dma = dma_map_resource(a->dev, buffer->info.phys, buffer->info.size,
+				  dir, 0);
+	if (dma_mapping_error(a->dev, a->dma))
+		return -ENOMEM;
+
+	nents = contig_split(a->dma, buffer->info.size, max_seg, boundary,
+			     NULL, false);
+	ret = nents > UINT_MAX ? -EINVAL :
+	      sg_alloc_table(&a->table, nents, GFP_KERNEL);
+	if (ret)
+		goto unmap;
+
+	contig_split(a->dma, buffer->info.size, max_seg, boundary,
+		     a->table.sgl, false);
+	a->nents = nents;
+	a->table.nents = nents;
+	a->table.orig_nents = 0;
+	return 0;
+
+unmap:
+	dma_unmap_resource(a->dev, a->dma, buffer->info.size, dir, 0);
+	return ret;
+}
+
+static void contig_unmap_resource(struct contig_buffer *buffer,
+				  struct contig_attachment *a,
+				  enum dma_data_direction dir)
+{
+	dma_unmap_resource(a->dev, a->dma, buffer->info.size, dir, 0);
+	a->table.orig_nents = a->nents;
+	sg_free_table(&a->table);
+}
+
+static noinline int contig_dma_map(struct contig_buffer *buffer,
+				   struct contig_attachment *a,
+				   enum dma_data_direction dir)
+{
+	if (buffer->info.uncached)
+		return contig_map_resource(buffer, a, dir);
+	return dma_map_sgtable(a->dev, &a->table, dir, 0);
+}
+ALLOW_ERROR_INJECTION(contig_dma_map, ERRNO);
 
 static struct sg_table *contig_map_dma_buf(struct dma_buf_attachment *attachment,
 					   enum dma_data_direction direction)
@@ -179,19 +393,26 @@ static struct sg_table *contig_map_dma_buf(struct dma_buf_attachment *attachment
 	struct contig_attachment *a = attachment->priv;
 	int ret;
 
-	ret = dma_map_sgtable(attachment->dev, &a->table, direction,
-			      contig_dma_attrs(buffer));
+	/* The mask may have changed since attach. */
+	ret = contig_check_reach(buffer, a->dev);
 	if (ret)
 		return ERR_PTR(ret);
 
 	mutex_lock(&buffer->lock);
+	if (a->mapped) {
+		ret = -EBUSY;
+		goto unlock;
+	}
+	ret = contig_dma_map(buffer, a, direction);
+	if (ret)
+		goto unlock;
 	a->dir = direction;
 	a->mapped = true;
+unlock:
 	mutex_unlock(&buffer->lock);
 
-	return &a->table;
+	return ret ? ERR_PTR(ret) : &a->table;
 }
-ALLOW_ERROR_INJECTION(contig_map_dma_buf, ERRNO);
 
 static void contig_unmap_dma_buf(struct dma_buf_attachment *attachment,
 				 struct sg_table *table,
@@ -201,11 +422,12 @@ static void contig_unmap_dma_buf(struct dma_buf_attachment *attachment,
 	struct contig_attachment *a = attachment->priv;
 
 	mutex_lock(&buffer->lock);
+	if (buffer->info.uncached)
+		contig_unmap_resource(buffer, a, direction);
+	else
+		dma_unmap_sgtable(a->dev, table, direction, 0);
 	a->mapped = false;
 	mutex_unlock(&buffer->lock);
-
-	dma_unmap_sgtable(attachment->dev, table, direction,
-			  contig_dma_attrs(buffer));
 }
 
 /*
@@ -299,29 +521,15 @@ static int contig_mmap(struct dma_buf *dmabuf, struct vm_area_struct *vma)
 
 static void *contig_do_vmap(struct contig_buffer *buffer)
 {
-	unsigned long pfn = PHYS_PFN(buffer->info.phys);
-	struct page **pages;
 	void *vaddr;
-	pgoff_t i;
 
 	/* Cached buffers are lowmem System RAM (checked at export). */
 	if (!buffer->info.uncached)
-		return page_address(pfn_to_page(pfn));
+		return page_address(pfn_to_page(PHYS_PFN(buffer->info.phys)));
 
-	pages = kvmalloc_array(buffer->pagecount, sizeof(*pages), GFP_KERNEL);
-	if (!pages)
-		return ERR_PTR(-ENOMEM);
-
-	for (i = 0; i < buffer->pagecount; i++)
-		pages[i] = pfn_to_page(pfn + i);
-
-	vaddr = vmap(pages, buffer->pagecount, VM_MAP,
-		     pgprot_writecombine(PAGE_KERNEL));
-	kvfree(pages);
-	if (!vaddr)
-		return ERR_PTR(-ENOMEM);
-
-	return vaddr;
+	/* Not System RAM, so this is an ioremap_wc(): no struct page used. */
+	vaddr = memremap(buffer->info.phys, buffer->info.size, MEMREMAP_WC);
+	return vaddr ?: ERR_PTR(-ENOMEM);
 }
 
 static int contig_vmap(struct dma_buf *dmabuf, struct iosys_map *map)
@@ -354,7 +562,7 @@ static void contig_vunmap(struct dma_buf *dmabuf, struct iosys_map *map)
 	mutex_lock(&buffer->lock);
 	if (buffer->vmap_cnt && !--buffer->vmap_cnt) {
 		if (buffer->info.uncached)
-			vunmap(buffer->vaddr);
+			memunmap(buffer->vaddr);
 		buffer->vaddr = NULL;
 	}
 	mutex_unlock(&buffer->lock);
@@ -371,7 +579,7 @@ static void contig_release(struct dma_buf *dmabuf)
 		pr_warn("contig: %s buffer released while still vmapped\n",
 			buffer->info.exp_name);
 		if (buffer->info.uncached)
-			vunmap(buffer->vaddr);
+			memunmap(buffer->vaddr);
 	}
 
 	buffer->info.release(buffer->info.priv, buffer->info.phys,
@@ -402,9 +610,12 @@ static const struct dma_buf_ops contig_buf_ops = {
  *
  * Checks what contig_export() relies on but, being a walk over every page
  * and the resource tree, does not repeat per buffer: the range is page
- * aligned, every page has a struct page (pfn_valid()), and a range to be
- * exported cached is System RAM in the kernel's linear map. Call it once
- * for a whole region; any page-aligned sub-range is then usable too.
+ * aligned; a range to be exported cached is System RAM in the kernel's
+ * linear map, with lowmem struct pages; a range to be exported uncached
+ * has no linear mapping anywhere (not System RAM, and on arm64
+ * pfn_is_map_memory() false for every page), which also refuses a region
+ * that claims no-map but is mapped. Call it once for a whole region; any
+ * page-aligned sub-range is then usable too.
  *
  * Context: process context.
  * Return: 0, or -EINVAL with the reason left to the caller's message.
@@ -413,22 +624,31 @@ int contig_range_usable(phys_addr_t phys, size_t size, bool uncached)
 {
 	unsigned long pfn = PHYS_PFN(phys);
 	unsigned long end = pfn + (size >> PAGE_SHIFT);
+	int ram;
 
 	if (!size || !PAGE_ALIGNED(phys) || !PAGE_ALIGNED(size) ||
 	    phys + size < phys)
 		return -EINVAL;
 
+	ram = region_intersects(phys, size, IORESOURCE_SYSTEM_RAM,
+				IORES_DESC_NONE);
+	if (uncached) {
+		if (ram != REGION_DISJOINT)
+			return -EINVAL;
+#ifdef CONFIG_ARM64
+		for (; pfn < end; pfn++)
+			if (pfn_is_map_memory(pfn))
+				return -EINVAL;
+#endif
+		return 0;
+	}
+
+	/* Cached access goes through the linear map: it must exist. */
+	if (ram != REGION_INTERSECTS)
+		return -EINVAL;
 	for (; pfn < end; pfn++)
 		if (!pfn_valid(pfn))
 			return -EINVAL;
-
-	if (uncached)
-		return 0;
-
-	/* Cached access goes through the linear map: it must exist. */
-	if (region_intersects(phys, size, IORESOURCE_SYSTEM_RAM,
-			      IORES_DESC_NONE) != REGION_INTERSECTS)
-		return -EINVAL;
 	if (PageHighMem(pfn_to_page(PHYS_PFN(phys))) ||
 	    PageHighMem(pfn_to_page(end - 1)))
 		return -EINVAL;
@@ -501,7 +721,6 @@ put_owner:
 	return ERR_PTR(ret);
 }
 EXPORT_SYMBOL_NS_GPL(contig_export, DMABUF_NS(DMABUF_CONTIG));
-ALLOW_ERROR_INJECTION(contig_export, ERRNO);
 
 MODULE_DESCRIPTION("DMA-BUF exporter for physically contiguous ranges");
 MODULE_LICENSE("GPL");

@@ -14,18 +14,20 @@
 
 struct dma_buf;
 struct module;
+struct scatterlist;
 
 /**
  * struct contig_buffer_info - one physically contiguous range to export
  * @phys: physical base address, PAGE_SIZE aligned, inside a range that
  *	contig_range_usable() accepted.
  * @size: length in bytes, a non-zero multiple of PAGE_SIZE.
- * @uncached: the range has no cacheable alias to respect. Kernel and user
- *	CPU mappings are write-combined, device mappings are made with
- *	DMA_ATTR_SKIP_CPU_SYNC and no cache maintenance is ever done, so the
- *	range need not be in the kernel's linear map (a no-map carveout).
- *	When false, the range must be System RAM in the linear map: CPU
- *	mappings are cacheable and begin/end_cpu_access do the maintenance.
+ * @uncached: the range has no linear mapping (a no-map carveout) and so no
+ *	cacheable alias to respect. Kernel and user CPU mappings are
+ *	write-combined; device mappings use dma_map_resource() and sg tables
+ *	of DMA addresses only, with no struct pages; no cache maintenance is
+ *	ever done. When false, the range must be System RAM in the linear
+ *	map: CPU mappings are cacheable, sg tables hold struct pages and the
+ *	DMA API and begin/end_cpu_access do the maintenance.
  * @exp_name: exporter name reported in fdinfo and debugfs bufinfo (the
  *	heap name). Not copied: it must stay valid until @release has run.
  * @release: called exactly once, when the last reference to the dma-buf
@@ -48,5 +50,13 @@ struct contig_buffer_info {
 int contig_range_usable(phys_addr_t phys, size_t size, bool uncached);
 struct dma_buf *contig_export(const struct contig_buffer_info *info,
 			      int fd_flags);
+
+#if IS_ENABLED(CONFIG_KUNIT)
+/* Exported to the KUnit suite only (EXPORTED_FOR_KUNIT_TESTING). */
+size_t contig_seg_max(unsigned int max_seg, size_t max_mapping);
+unsigned long contig_split(u64 start, size_t size, size_t max_seg,
+			   unsigned long boundary, struct scatterlist *sgl,
+			   bool pages);
+#endif
 
 #endif /* _CONTIG_EXPORTER_H */
