@@ -2,8 +2,9 @@
 # Kernel style and static checks of the project's kernel sources, as KTAP.
 # Usage: kernel-lint.sh KERNEL_OBJ MODULE_BUILD_LOG
 #
-# One result per source file for checkpatch --strict, and one for the
-# module build (W=1, sparse via C=1) having printed no warning.
+# One result per source file for checkpatch --strict, one for the module
+# build (W=1, sparse via C=1) having printed no warning, and one per
+# error-injection point (errinj-check.py: its type matches the function).
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -13,8 +14,12 @@ cp=$kobj/source/scripts/checkpatch.pl
 mapfile -t files < <(cd "$TOP" && git ls-files -co --exclude-standard \
 	'heaps/*.[ch]' 'exporter/*.[ch]' 'importer/*.[ch]' 'include/*.h' | sort -u)
 
+mapfile -t csrc < <(printf '%s\n' "${files[@]}" | grep '\.c$')
+errinj=$(cd "$TOP" && python3 "$TOP/qemu/scripts/errinj-check.py" --start $(( ${#files[@]} + 1 )) "${csrc[@]}")
+ninj=$(printf '%s\n' "$errinj" | grep -cE '^(not )?ok ')
+
 echo "KTAP version 1"
-echo "1..$(( ${#files[@]} + 1 ))"
+echo "1..$(( ${#files[@]} + 1 + ninj ))"
 n=0
 for f in "${files[@]}"; do
 	n=$((n + 1))
@@ -36,3 +41,4 @@ else
 	grep -q 'CHECK' "$buildlog" || echo "# sparse did not run (no CHECK lines in $buildlog)"
 	echo "not ok $n module build is clean under W=1 and sparse (C=1)"
 fi
+printf '%s\n' "$errinj"

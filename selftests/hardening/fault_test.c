@@ -222,16 +222,12 @@ FIXTURE_VARIANT_ADD(fault, fail_function_carveout_alloc_range) {
 	.mech = "fail_function", .function = "carveout_alloc_range", .len = MiB,
 };
 
-FIXTURE_VARIANT_ADD(fault, fail_function_contig_export) {
-	.mech = "fail_function", .function = "contig_export", .len = MiB,
-};
-
 FIXTURE_VARIANT_ADD(fault, fail_function_contig_build_table) {
 	.mech = "fail_function", .function = "contig_build_table", .len = MiB,
 };
 
-FIXTURE_VARIANT_ADD(fault, fail_function_contig_map_dma_buf) {
-	.mech = "fail_function", .function = "contig_map_dma_buf", .len = MiB,
+FIXTURE_VARIANT_ADD(fault, fail_function_contig_dma_map) {
+	.mech = "fail_function", .function = "contig_dma_map", .len = MiB,
 };
 
 /* The kernel's defaults, fail_function cleared. */
