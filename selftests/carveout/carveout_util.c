@@ -260,3 +260,18 @@ int cv_write_str(const char *path, const char *s)
 	close(fd);
 	return (int)n;
 }
+
+int cv_bounce_refused(int cached)
+{
+	char buf[4096];
+
+	if (cv_read_str("/proc/cmdline", buf, sizeof(buf)) ||
+	    !strstr(buf, "swiotlb=force"))
+		return 0;
+	if (!cached)
+		return 1;
+	if (cv_read_str("/sys/module/contig_exporter/parameters/allow_bounce",
+			buf, sizeof(buf)))
+		return 1;
+	return buf[0] != 'Y' && buf[0] != '1';
+}

@@ -41,6 +41,14 @@ int cv_vgem_open(void);
 int cv_vgem_import(int vgem_fd, int buf_fd, uint32_t *handle);
 int cv_vgem_close(int vgem_fd, uint32_t handle);
 
+/*
+ * 1 if the exporter refuses every direct-mapped device a buffer of a heap
+ * that is @cached or not: swiotlb=force is on the command line and the
+ * buffer cannot bounce (uncached, or contig_exporter.allow_bounce is 0).
+ * Attach then fails with ERANGE (Documentation/heap-design.rst, "Reach").
+ */
+int cv_bounce_refused(int cached);
+
 /* Value of "key:" in /proc/self/fdinfo/<fd>, copied into @out. */
 int cv_fdinfo(int fd, const char *key, char *out, size_t outlen);
 

@@ -217,6 +217,63 @@ int imp_heap_base(const char *heap, uint64_t *base)
 	return 0;
 }
 
+#define IMP_ALLOW_BOUNCE "/sys/module/contig_exporter/parameters/allow_bounce"
+
+int imp_swiotlb_forced(void)
+{
+	char cmdline[4096];
+
+	if (cv_read_str("/proc/cmdline", cmdline, sizeof(cmdline)))
+		return 0;
+	return strstr(cmdline, "swiotlb=force") != NULL;
+}
+
+int imp_allow_bounce(void)
+{
+	char buf[8];
+	int ret;
+
+	ret = cv_read_str(IMP_ALLOW_BOUNCE, buf, sizeof(buf));
+	if (ret)
+		return ret;
+	return buf[0] == 'Y' || buf[0] == '1';
+}
+
+int imp_set_allow_bounce(int on)
+{
+	return cv_write_str(IMP_ALLOW_BOUNCE, on ? "1" : "0");
+}
+
+int imp_expect_reach(const struct dmabuf_importer_device_info *dev,
+		     const char *heap)
+{
+	uint64_t base, size, cached, mask;
+	int ret, bounce;
+
+	ret = imp_heap_base(heap, &base);
+	if (!ret)
+		ret = cv_sysfs_u64(heap, "size", &size);
+	if (!ret)
+		ret = cv_sysfs_u64(heap, "cached", &cached);
+	if (ret)
+		return ret;
+	/* IOVAs are allocated within the mask; nothing bounces. */
+	if (dev->flags & DMABUF_IMPORTER_DEV_IOMMU)
+		return IMP_REACH_OK;
+	mask = dev->dma_bits >= 64 ? UINT64_MAX : (1ULL << dev->dma_bits) - 1;
+	if (base > mask)
+		return IMP_REACH_REFUSED;
+	if (base + size - 1 > mask)
+		return IMP_REACH_UNKNOWN;
+	if (imp_swiotlb_forced()) {
+		bounce = imp_allow_bounce();
+		if (bounce < 0)
+			return bounce;
+		return cached && bounce ? IMP_REACH_OK : IMP_REACH_REFUSED;
+	}
+	return IMP_REACH_OK;
+}
+
 int imp_pci_has_iommu_group(const char *name)
 {
 	char path[320];

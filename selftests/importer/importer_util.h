@@ -57,6 +57,28 @@ int imp_find_heap(enum imp_heap_kind kind, char *name);
 /* Physical base of a carveout heap, from its debugfs stats. */
 int imp_heap_base(const char *heap, uint64_t *base);
 
+/*
+ * What the exporter promises when @dev maps a buffer of carveout @heap
+ * (Documentation/porting.rst, "Reach"): IMP_REACH_OK (zero-copy map),
+ * IMP_REACH_REFUSED (attach fails with ERANGE) or IMP_REACH_UNKNOWN (the
+ * region straddles the device's limit, so it depends on where the buffer
+ * lands). Read from the heap's base and size, the device's DMA mask and
+ * IOMMU flag, swiotlb=force on the command line and the exporter's
+ * allow_bounce parameter; -errno if one of them cannot be read.
+ */
+enum imp_reach {
+	IMP_REACH_OK,
+	IMP_REACH_REFUSED,
+	IMP_REACH_UNKNOWN,
+};
+int imp_expect_reach(const struct dmabuf_importer_device_info *dev,
+		     const char *heap);
+/* Is swiotlb=force on the kernel command line? */
+int imp_swiotlb_forced(void);
+/* The exporter's allow_bounce parameter: 0, 1, or -errno. */
+int imp_allow_bounce(void);
+int imp_set_allow_bounce(int on);
+
 /* Does /sys/bus/pci/devices/@name/iommu_group exist? */
 int imp_pci_has_iommu_group(const char *name);
 
