@@ -18,6 +18,12 @@
  * Device removal takes only imp_device.lock: it revokes (unmaps and
  * detaches) the device's attachments but leaves them in their file, so
  * that the file's handles stay valid until DETACH or close.
+ *
+ * Every ioctl takes its locks killably (an edu transfer holds a device for
+ * a while); only close and the undoing of a half-done ioctl, which cannot
+ * fail, wait uninterruptibly. FILL and CHECKSUM wait for the buffer's
+ * fences holding no device lock: a job waiting for a fence that another
+ * process signals (or never signals) holds up no one else.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -254,16 +260,20 @@ static struct imp_device *imp_device_get(u32 index)
 
 /* Attachments */
 
+static void imp_attachment_free(struct imp_attachment *a)
+{
+	imp_device_put(a->idev);
+	kfree(a);
+}
+
+/* For close and undo, which cannot fail: DETACH waits killably. */
 static void imp_attachment_destroy(struct imp_attachment *a)
 {
-	struct imp_device *idev = a->idev;
-
-	mutex_lock(&idev->lock);
+	mutex_lock(&a->idev->lock);
 	if (!a->revoked)
 		imp_attachment_drop_buffer(a);
-	mutex_unlock(&idev->lock);
-	imp_device_put(idev);
-	kfree(a);
+	mutex_unlock(&a->idev->lock);
+	imp_attachment_free(a);
 }
 
 static struct imp_attachment *imp_attachment_find(struct imp_session *s,
@@ -419,11 +429,9 @@ out:
  * Everything FILL and CHECKSUM check before the device moves a byte, in
  * the order the errors are documented. Caller holds a->idev->lock.
  */
-static int imp_dma_prepare(struct imp_attachment *a, u64 offset, u64 length,
-			   bool device_writes)
+static int imp_dma_check(struct imp_attachment *a, u64 offset, u64 length,
+			 bool device_writes)
 {
-	long ret;
-
 	if (a->revoked)
 		return -ENODEV;
 	if (!length || !IS_ALIGNED(offset, DMABUF_IMPORTER_ALIGN) ||
@@ -435,14 +443,74 @@ static int imp_dma_prepare(struct imp_attachment *a, u64 offset, u64 length,
 	if (a->dir != DMA_BIDIRECTIONAL &&
 	    a->dir != (device_writes ? DMA_FROM_DEVICE : DMA_TO_DEVICE))
 		return -EPERM;
+	return 0;
+}
 
-	/* A device writing waits for every fence, one reading for writers. */
-	ret = dma_resv_wait_timeout(a->dmabuf->resv,
+/*
+ * A device writing waits for every fence, one reading for writers. Any
+ * signal interrupts the wait (-ERESTARTSYS: restarted for a handler with
+ * SA_RESTART, EINTR otherwise), so a fence that never signals holds its
+ * waiter for IMP_FENCE_TIMEOUT_MS at most, and a killed one not at all.
+ */
+static int imp_wait_fences(struct dma_buf *dmabuf, bool device_writes)
+{
+	long ret;
+
+	ret = dma_resv_wait_timeout(dmabuf->resv,
 				    dma_resv_usage_rw(device_writes), true,
 				    msecs_to_jiffies(IMP_FENCE_TIMEOUT_MS));
 	if (ret < 0)
 		return ret;
 	return ret ? 0 : -ETIMEDOUT;
+}
+
+/*
+ * FILL (@hash NULL) and CHECKSUM: check, wait for the fences with the
+ * device unlocked, then move the data.
+ */
+static int imp_dma(struct imp_session *s, u32 handle, u64 offset, u64 length,
+		   u32 seed, u64 *hash)
+{
+	struct imp_attachment *a;
+	struct imp_device *idev;
+	struct dma_buf *dmabuf;
+	int ret;
+
+	a = imp_attachment_find(s, handle);
+	if (!a)
+		return -ENOENT;
+	idev = a->idev;
+
+	ret = mutex_lock_killable(&idev->lock);
+	if (ret)
+		return ret;
+	ret = imp_dma_check(a, offset, length, !hash);
+	if (ret)
+		goto unlock;
+	/* A device removal may drop the attachment's reference meanwhile. */
+	dmabuf = a->dmabuf;
+	get_dma_buf(dmabuf);
+	mutex_unlock(&idev->lock);
+
+	ret = imp_wait_fences(dmabuf, !hash);
+	dma_buf_put(dmabuf);
+	if (ret)
+		return ret;
+
+	ret = mutex_lock_killable(&idev->lock);
+	if (ret)
+		return ret;
+	/*
+	 * The session lock keeps this file's other ioctls out: only a device
+	 * removal can have changed the attachment while it was unlocked.
+	 */
+	if (a->revoked)
+		ret = -ENODEV;
+	else
+		ret = imp_transfer(a, offset, length, seed, hash);
+unlock:
+	mutex_unlock(&idev->lock);
+	return ret;
 }
 
 /* ioctls: each runs with the session lock held */
@@ -515,7 +583,9 @@ static int imp_ioctl_attach(struct imp_session *s, void *data)
 		goto free_attachment;
 	}
 
-	mutex_lock(&idev->lock);
+	ret = mutex_lock_killable(&idev->lock);
+	if (ret)
+		goto erase;
 	if (idev->dead) {
 		ret = -ENODEV;
 		goto unlock;
@@ -535,6 +605,7 @@ static int imp_ioctl_attach(struct imp_session *s, void *data)
 
 unlock:
 	mutex_unlock(&idev->lock);
+erase:
 	xa_erase(&s->attachments, a->handle);
 free_attachment:
 	kfree(a);
@@ -549,6 +620,7 @@ static int imp_ioctl_detach(struct imp_session *s, void *data)
 {
 	struct dmabuf_importer_handle *args = data;
 	struct imp_attachment *a;
+	int ret;
 
 	if (args->flags)
 		return -EINVAL;
@@ -556,8 +628,14 @@ static int imp_ioctl_detach(struct imp_session *s, void *data)
 	if (!a)
 		return -ENOENT;
 
+	ret = mutex_lock_killable(&a->idev->lock);
+	if (ret)
+		return ret;
+	if (!a->revoked)
+		imp_attachment_drop_buffer(a);
+	mutex_unlock(&a->idev->lock);
 	xa_erase(&s->attachments, a->handle);
-	imp_attachment_destroy(a);
+	imp_attachment_free(a);
 	return 0;
 }
 
@@ -577,7 +655,9 @@ static int imp_ioctl_map(struct imp_session *s, void *data)
 	if (!a)
 		return -ENOENT;
 
-	mutex_lock(&a->idev->lock);
+	ret = mutex_lock_killable(&a->idev->lock);
+	if (ret)
+		return ret;
 	if (a->revoked) {
 		ret = -ENODEV;
 		goto unlock;
@@ -629,7 +709,9 @@ static int imp_ioctl_unmap(struct imp_session *s, void *data)
 	if (!a)
 		return -ENOENT;
 
-	mutex_lock(&a->idev->lock);
+	ret = mutex_lock_killable(&a->idev->lock);
+	if (ret)
+		return ret;
 	if (a->revoked)
 		ret = -ENODEV;
 	else if (!a->sgt)
@@ -643,47 +725,19 @@ static int imp_ioctl_unmap(struct imp_session *s, void *data)
 static int imp_ioctl_fill(struct imp_session *s, void *data)
 {
 	struct dmabuf_importer_fill *args = data;
-	struct imp_attachment *a;
-	int ret;
 
-	a = imp_attachment_find(s, args->handle);
-	if (!a)
-		return -ENOENT;
-
-	/* An edu transfer may take long: waiting for one can be killed. */
-	ret = mutex_lock_killable(&a->idev->lock);
-	if (ret)
-		return ret;
-	ret = imp_dma_prepare(a, args->offset, args->length, true);
-	if (!ret)
-		ret = imp_transfer(a, args->offset, args->length, args->seed,
-				   NULL);
-	mutex_unlock(&a->idev->lock);
-	return ret;
+	return imp_dma(s, args->handle, args->offset, args->length,
+		       args->seed, NULL);
 }
 
 static int imp_ioctl_checksum(struct imp_session *s, void *data)
 {
 	struct dmabuf_importer_checksum *args = data;
-	struct imp_attachment *a;
-	int ret;
 
 	if (args->flags)
 		return -EINVAL;
-	a = imp_attachment_find(s, args->handle);
-	if (!a)
-		return -ENOENT;
-
-	/* An edu transfer may take long: waiting for one can be killed. */
-	ret = mutex_lock_killable(&a->idev->lock);
-	if (ret)
-		return ret;
-	ret = imp_dma_prepare(a, args->offset, args->length, false);
-	if (!ret)
-		ret = imp_transfer(a, args->offset, args->length, 0,
-				   &args->checksum);
-	mutex_unlock(&a->idev->lock);
-	return ret;
+	return imp_dma(s, args->handle, args->offset, args->length, 0,
+		       &args->checksum);
 }
 
 static int imp_ioctl_sync(struct imp_session *s, void *data)
@@ -712,7 +766,9 @@ static int imp_ioctl_sync(struct imp_session *s, void *data)
 	if (!a)
 		return -ENOENT;
 
-	mutex_lock(&a->idev->lock);
+	ret = mutex_lock_killable(&a->idev->lock);
+	if (ret)
+		return ret;
 	if (a->revoked)
 		ret = -ENODEV;
 	else if (args->flags & DMABUF_IMPORTER_SYNC_END)
@@ -728,14 +784,17 @@ static int imp_ioctl_query(struct imp_session *s, void *data)
 	struct dmabuf_importer_query *args = data;
 	struct imp_attachment *a;
 	u32 handle = args->handle;
+	int ret;
 
 	a = imp_attachment_find(s, handle);
 	if (!a)
 		return -ENOENT;
 
+	ret = mutex_lock_killable(&a->idev->lock);
+	if (ret)
+		return ret;
 	memset(args, 0, sizeof(*args));
 	args->handle = handle;
-	mutex_lock(&a->idev->lock);
 	args->device = a->idev->index;
 	if (a->revoked) {
 		args->state = DMABUF_IMPORTER_STATE_REVOKED;
@@ -798,7 +857,9 @@ static int imp_ioctl_cpu_mapping(struct imp_session *s, void *data)
 	if (!mm || addr != m->addr)
 		return -EFAULT;
 
-	mmap_read_lock(mm);
+	ret = mmap_read_lock_killable(mm);
+	if (ret)
+		return ret;
 	args.vma = vma_lookup(mm, addr);
 	if (!args.vma) {
 		ret = -EFAULT;
@@ -825,17 +886,21 @@ unlock:
 static void imp_undo_attach(struct imp_session *s, void *data)
 {
 	struct dmabuf_importer_attach *args = data;
-	struct dmabuf_importer_handle h = { .handle = args->handle };
+	struct imp_attachment *a = xa_erase(&s->attachments, args->handle);
 
-	imp_ioctl_detach(s, &h);
+	imp_attachment_destroy(a);
 }
 
 static void imp_undo_map(struct imp_session *s, void *data)
 {
 	struct dmabuf_importer_map *args = data;
-	struct dmabuf_importer_handle h = { .handle = args->handle };
+	struct imp_attachment *a = imp_attachment_find(s, args->handle);
 
-	imp_ioctl_unmap(s, &h);
+	mutex_lock(&a->idev->lock);
+	/* A device removal may have unmapped it already. */
+	if (a->sgt)
+		imp_attachment_unmap(a);
+	mutex_unlock(&a->idev->lock);
 }
 
 /**
