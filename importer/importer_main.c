@@ -34,6 +34,7 @@
 #include <linux/fs.h>
 #include <linux/iommu.h>
 #include <linux/jiffies.h>
+#include <linux/magic.h>
 #include <linux/miscdevice.h>
 #include <linux/mm.h>
 #include <linux/module.h>
@@ -53,6 +54,11 @@
 #define IMP_MAX_ATTACHMENTS	1024
 /* How long a device waits for the buffer's implicit fences */
 #define IMP_FENCE_TIMEOUT_MS	10000
+/*
+ * The module of the carveout heaps' dma-buf exporter (exporter/): what
+ * dma_buf_export() records as &dma_buf.owner for their buffers.
+ */
+#define IMP_EXPORTER_MODULE	"contig_exporter"
 
 static DEFINE_XARRAY_ALLOC(imp_devices);
 static DEFINE_MUTEX(imp_devices_lock);
@@ -846,6 +852,25 @@ static u32 imp_memtype(pgprot_t prot)
 	return DMABUF_IMPORTER_MEM_UNKNOWN;
 }
 
+/*
+ * Is @vma a mapping of a dma-buf that the carveout heaps' exporter made?
+ * Every dma-buf file lives on the dma-buf pseudo filesystem and points at
+ * its buffer; dma_buf_export() holds the exporter's module as the
+ * buffer's owner. Nothing else passes both, so the ioctl cannot inspect
+ * the mappings of other drivers. Caller holds the mmap lock.
+ */
+static bool imp_vma_is_ours(struct vm_area_struct *vma)
+{
+	struct file *file = vma->vm_file;
+	struct dma_buf *dmabuf;
+
+	if (!file || file_inode(file)->i_sb->s_magic != DMA_BUF_MAGIC)
+		return false;
+	dmabuf = file->private_data;
+	return dmabuf && dmabuf->owner &&
+	       !strcmp(module_name(dmabuf->owner), IMP_EXPORTER_MODULE);
+}
+
 static int imp_ioctl_cpu_mapping(struct imp_session *s, void *data)
 {
 	struct dmabuf_importer_cpu_mapping *m = data;
@@ -865,13 +890,19 @@ static int imp_ioctl_cpu_mapping(struct imp_session *s, void *data)
 		ret = -EFAULT;
 		goto unlock;
 	}
+	if (!imp_vma_is_ours(args.vma)) {
+		ret = -EINVAL;
+		goto unlock;
+	}
 	args.address = addr;
 	ret = follow_pfnmap_start(&args);
 	if (ret)
 		goto unlock;
+	/* The memory type only: no physical address leaves the kernel. */
+	memset(m, 0, sizeof(*m));
+	m->addr = addr;
 	m->memtype = imp_memtype(args.pgprot);
 	m->flags = args.writable ? DMABUF_IMPORTER_CPU_WRITABLE : 0;
-	m->phys = PFN_PHYS(args.pfn) + offset_in_page(addr);
 	follow_pfnmap_end(&args);
 unlock:
 	mmap_read_unlock(mm);
@@ -948,7 +979,7 @@ static const struct imp_ioctl_desc imp_ioctls[] = {
 	  offsetofend(struct dmabuf_importer_query, dma_end),
 	  imp_ioctl_query },
 	{ DMABUF_IMPORTER_IOC_CPU_MAPPING,
-	  offsetofend(struct dmabuf_importer_cpu_mapping, phys),
+	  offsetofend(struct dmabuf_importer_cpu_mapping, __reserved),
 	  imp_ioctl_cpu_mapping },
 };
 
