@@ -90,6 +90,8 @@ struct imp_mapping {
  * @map: description of @sgt
  * @size: size of @dmabuf
  * @handle: uAPI handle, the index in &imp_session.attachments
+ * @read_only: the dma-buf's file is not open for writing: the device may
+ *	only read it
  * @revoked: the device went away and took the attachment with it
  * @dev_node: entry in &imp_device.attachments
  *
@@ -105,6 +107,7 @@ struct imp_attachment {
 	struct imp_mapping map;
 	u64 size;
 	u32 handle;
+	bool read_only;
 	bool revoked;
 	struct list_head dev_node;
 };
@@ -444,6 +447,8 @@ static int imp_dma_check(struct imp_attachment *a, u64 offset, u64 length,
 	    !IS_ALIGNED(length, DMABUF_IMPORTER_ALIGN) ||
 	    offset > a->size || length > a->size - offset)
 		return -EINVAL;
+	if (device_writes && a->read_only)
+		return -EACCES;
 	if (!a->sgt)
 		return -ENOTCONN;
 	if (a->dir != DMA_BIDIRECTIONAL &&
@@ -580,6 +585,8 @@ static int imp_ioctl_attach(struct imp_session *s, void *data)
 	a->idev = idev;
 	a->dmabuf = dmabuf;
 	a->size = dmabuf->size;
+	/* A dma-buf has one file: the fd's access mode is that file's. */
+	a->read_only = !(dmabuf->file->f_mode & FMODE_WRITE);
 	INIT_LIST_HEAD(&a->dev_node);
 
 	ret = xa_alloc(&s->attachments, &a->handle, a,
@@ -666,6 +673,10 @@ static int imp_ioctl_map(struct imp_session *s, void *data)
 		return ret;
 	if (a->revoked) {
 		ret = -ENODEV;
+		goto unlock;
+	}
+	if (a->read_only && dir != DMA_TO_DEVICE) {
+		ret = -EACCES;
 		goto unlock;
 	}
 	if (a->sgt) {

@@ -316,6 +316,9 @@ struct dmabuf_importer_cpu_mapping {
  * not an open file; EINVAL: @fd is not a dma-buf, or @flags is not zero;
  * ENODEV: no device at that index; ENXIO: the device cannot do DMA here
  * (DMABUF_IMPORTER_DEV_NO_DMA); ENOSPC: this file has 1024 attachments.
+ * A dma-buf whose file is not open for writing (O_RDONLY) is attached
+ * read-only: the device may read it but never write it (MAP and FILL
+ * fail with EACCES).
  */
 #define DMABUF_IMPORTER_IOC_ATTACH \
 	_IOWR(DMABUF_IMPORTER_IOC_MAGIC, 0x1, struct dmabuf_importer_attach)
@@ -332,7 +335,8 @@ struct dmabuf_importer_cpu_mapping {
  * DMABUF_IMPORTER_IOC_MAP - map an attachment for a direction
  *
  * Takes a &struct dmabuf_importer_map; dma_buf_map_attachment_unlocked().
- * ENOENT: unknown handle; EINVAL: bad direction; EBUSY: already mapped;
+ * ENOENT: unknown handle; EINVAL: bad direction; EACCES: a direction
+ * other than TO_DEVICE on a read-only attachment; EBUSY: already mapped;
  * EXDEV: the device needs a contiguous mapping (DMABUF_IMPORTER_DEV_CONTIG)
  * and this one is not (the attachment is left unmapped); ENODEV: revoked;
  * any error of the exporter's map_dma_buf.
@@ -364,7 +368,8 @@ struct dmabuf_importer_cpu_mapping {
 /**
  * DMABUF_IMPORTER_IOC_CHECKSUM - the device reads a range and hashes it
  *
- * Takes a &struct dmabuf_importer_checksum. Errors as for FILL, with
+ * Takes a &struct dmabuf_importer_checksum. Waits for the writers'
+ * fences only. Errors as for FILL (but read-only attachments work), with
  * EPERM for a mapping made FROM_DEVICE.
  */
 #define DMABUF_IMPORTER_IOC_CHECKSUM \
