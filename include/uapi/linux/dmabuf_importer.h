@@ -357,10 +357,15 @@ struct dmabuf_importer_cpu_mapping {
  * DMABUF_IMPORTER_IOC_FILL - the device writes a pattern
  *
  * Takes a &struct dmabuf_importer_fill. Waits for the buffer's implicit
- * fences first. ENOENT: unknown handle; EINVAL: range out of bounds,
- * empty or unaligned; ENOTCONN: not mapped; EPERM: mapped TO_DEVICE;
- * ENODEV: revoked; EFAULT: a DMA address translates to no memory;
- * ETIMEDOUT, EIO: the edu DMA engine did not finish, or failed before.
+ * fences first (10 s at most, without holding up other callers of the
+ * device; any signal interrupts the wait: EINTR, or a restart with
+ * SA_RESTART). ENOENT: unknown handle; EINVAL: range out of bounds, empty
+ * or unaligned; EACCES: the attachment is read-only; ENOTCONN: not
+ * mapped; EPERM: mapped TO_DEVICE; ENODEV: revoked; EFAULT: a DMA address
+ * translates to no memory; ETIMEDOUT: the fences did not signal, or the
+ * edu DMA engine did not finish a transfer in time (bus mastering is then
+ * off until the engine is idle); EIO: edu's engine never went idle after
+ * such a timeout.
  */
 #define DMABUF_IMPORTER_IOC_FILL \
 	_IOW(DMABUF_IMPORTER_IOC_MAGIC, 0x5, struct dmabuf_importer_fill)
