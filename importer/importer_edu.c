@@ -22,6 +22,15 @@
  *
  * A transfer takes about 100 ms of virtual time (QEMU runs it off a
  * timer) whatever its size, so edu moves a few tens of KiB per second.
+ *
+ * edu cannot abort a transfer: while one runs it ignores its DMA
+ * registers. A transfer that does not end in time may still read or write
+ * its bus address later, after the caller has been told it failed and has
+ * freed the buffer. So a timeout clears bus mastering at once (whatever
+ * the engine does then reaches no memory), and the next transfer first
+ * waits for the engine to go idle, with bus mastering still off, before
+ * turning it on again. An engine that never goes idle fails every
+ * transfer with EIO until the device is removed or the module reloaded.
  */
 #include <linux/bits.h>
 #include <linux/dma-map-ops.h>
@@ -63,6 +72,9 @@
 
 #define EDU_DMA_POLL_US		1000
 #define EDU_DMA_TIMEOUT_MS	5000
+#define EDU_DMA_TIMEOUT_MAX_MS	60000
+/* How long a stopped engine gets to finish its last transfer */
+#define EDU_IDLE_TIMEOUT_MS	5000
 #define EDU_DEFAULT_DMA_BITS	28
 
 static unsigned int edu_dma_bits[8] = {
@@ -76,6 +88,24 @@ module_param_array(edu_dma_bits, uint, &edu_dma_bits_num, 0444);
 MODULE_PARM_DESC(edu_dma_bits,
 		 "DMA address width of each edu device in PCI address order, as QEMU's edu dma_mask property has it (default 28, edu's own default)");
 
+static unsigned int edu_dma_timeout_ms = EDU_DMA_TIMEOUT_MS;
+
+static int edu_dma_timeout_set(const char *val, const struct kernel_param *kp)
+{
+	/* 0 would make readq_poll_timeout() wait forever. */
+	return param_set_uint_minmax(val, kp, 1, EDU_DMA_TIMEOUT_MAX_MS);
+}
+
+static const struct kernel_param_ops edu_dma_timeout_ops = {
+	.set = edu_dma_timeout_set,
+	.get = param_get_uint,
+};
+
+module_param_cb(edu_dma_timeout_ms, &edu_dma_timeout_ops,
+		&edu_dma_timeout_ms, 0644);
+MODULE_PARM_DESC(edu_dma_timeout_ms,
+		 "How long one edu DMA transfer may take before it fails with ETIMEDOUT, 1 to 60000 ms (default 5000)");
+
 /**
  * struct edu_device - one edu PCI function
  * @idev: the importer device
@@ -83,7 +113,11 @@ MODULE_PARM_DESC(edu_dma_bits,
  * @mmio: BAR 0
  * @staging: a buffer of EDU_XFER_MAX bytes the device copies to and from
  * @staging_dma: its DMA address
- * @broken: a DMA did not finish in time; the engine is not used again
+ * @stopped: a DMA did not finish in time: bus mastering is off and the
+ *	engine may still be busy; the next transfer waits for it first
+ * @broken: a stopped engine never went idle; it is not used again
+ *
+ * @stopped and @broken are protected by &imp_device.lock, as every DMA.
  */
 struct edu_device {
 	struct imp_device idev;
@@ -91,6 +125,7 @@ struct edu_device {
 	void __iomem *mmio;
 	void *staging;
 	dma_addr_t staging_dma;
+	bool stopped;
 	bool broken;
 };
 
@@ -99,15 +134,46 @@ static struct edu_device *to_edu(struct imp_device *idev)
 	return container_of(idev, struct edu_device, idev);
 }
 
+static int edu_wait_idle(struct edu_device *edu, unsigned int timeout_ms)
+{
+	u64 cmd;
+
+	return readq_poll_timeout(edu->mmio + EDU_REG_DMA_CMD, cmd,
+				  !(cmd & EDU_DMA_RUN), EDU_DMA_POLL_US,
+				  timeout_ms * USEC_PER_MSEC);
+}
+
+/*
+ * After a timeout: the engine, bus mastering off, must finish what it was
+ * doing before it may reach memory again.
+ */
+static int edu_restart(struct edu_device *edu)
+{
+	if (edu_wait_idle(edu, EDU_IDLE_TIMEOUT_MS)) {
+		edu->broken = true;
+		dev_err(&edu->pdev->dev, "DMA engine still busy %u ms after a timeout; not used again\n",
+			EDU_IDLE_TIMEOUT_MS);
+		return -EIO;
+	}
+	pci_set_master(edu->pdev);
+	edu->stopped = false;
+	return 0;
+}
+
 /* One transfer between bus address @ram and the device buffer. */
 static int edu_dma(struct edu_device *edu, dma_addr_t ram, size_t len,
 		   bool to_ram)
 {
-	u64 cmd;
+	unsigned int timeout_ms = READ_ONCE(edu_dma_timeout_ms);
 	int ret;
 
 	if (edu->broken)
 		return -EIO;
+	if (edu->stopped) {
+		ret = edu_restart(edu);
+		if (ret)
+			return ret;
+	}
 
 	writeq(to_ram ? EDU_DMA_BUF : ram, edu->mmio + EDU_REG_DMA_SRC);
 	writeq(to_ram ? ram : EDU_DMA_BUF, edu->mmio + EDU_REG_DMA_DST);
@@ -115,14 +181,16 @@ static int edu_dma(struct edu_device *edu, dma_addr_t ram, size_t len,
 	writeq(EDU_DMA_RUN | (to_ram ? EDU_DMA_TO_RAM : 0),
 	       edu->mmio + EDU_REG_DMA_CMD);
 
-	ret = readq_poll_timeout(edu->mmio + EDU_REG_DMA_CMD, cmd,
-				 !(cmd & EDU_DMA_RUN), EDU_DMA_POLL_US,
-				 EDU_DMA_TIMEOUT_MS * USEC_PER_MSEC);
+	ret = edu_wait_idle(edu, timeout_ms);
 	if (ret) {
-		/* It may still write: never program it again. */
-		edu->broken = true;
-		dev_err(&edu->pdev->dev, "DMA of %zu bytes did not finish in %u ms\n",
-			len, EDU_DMA_TIMEOUT_MS);
+		/*
+		 * The caller may free the buffer as soon as we return, and
+		 * edu cannot abort: cut it off the bus until it is idle.
+		 */
+		pci_clear_master(edu->pdev);
+		edu->stopped = true;
+		dev_err(&edu->pdev->dev, "DMA of %zu bytes did not finish in %u ms; bus mastering off\n",
+			len, timeout_ms);
 	}
 	return ret;
 }
@@ -259,7 +327,16 @@ static int edu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 			ret = -ENOMEM;
 			goto put;
 		}
-		pci_set_master(pdev);
+		/*
+		 * A transfer that timed out before a remove may still be
+		 * running: let it end before the device reaches memory.
+		 */
+		if (edu_wait_idle(edu, EDU_IDLE_TIMEOUT_MS)) {
+			dev_err(&pdev->dev, "DMA engine busy at probe; not used\n");
+			edu->broken = true;
+		} else {
+			pci_set_master(pdev);
+		}
 	}
 
 	ret = imp_device_register(&edu->idev);

@@ -18,6 +18,12 @@
  * Device removal takes only imp_device.lock: it revokes (unmaps and
  * detaches) the device's attachments but leaves them in their file, so
  * that the file's handles stay valid until DETACH or close.
+ *
+ * Every ioctl takes its locks killably (an edu transfer holds a device for
+ * a while); only close and the undoing of a half-done ioctl, which cannot
+ * fail, wait uninterruptibly. FILL and CHECKSUM wait for the buffer's
+ * fences holding no device lock: a job waiting for a fence that another
+ * process signals (or never signals) holds up no one else.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -28,6 +34,7 @@
 #include <linux/fs.h>
 #include <linux/iommu.h>
 #include <linux/jiffies.h>
+#include <linux/magic.h>
 #include <linux/miscdevice.h>
 #include <linux/mm.h>
 #include <linux/module.h>
@@ -47,6 +54,11 @@
 #define IMP_MAX_ATTACHMENTS	1024
 /* How long a device waits for the buffer's implicit fences */
 #define IMP_FENCE_TIMEOUT_MS	10000
+/*
+ * The module of the carveout heaps' dma-buf exporter (exporter/): what
+ * dma_buf_export() records as &dma_buf.owner for their buffers.
+ */
+#define IMP_EXPORTER_MODULE	"contig_exporter"
 
 static DEFINE_XARRAY_ALLOC(imp_devices);
 static DEFINE_MUTEX(imp_devices_lock);
@@ -78,6 +90,8 @@ struct imp_mapping {
  * @map: description of @sgt
  * @size: size of @dmabuf
  * @handle: uAPI handle, the index in &imp_session.attachments
+ * @read_only: the dma-buf's file is not open for writing: the device may
+ *	only read it
  * @revoked: the device went away and took the attachment with it
  * @dev_node: entry in &imp_device.attachments
  *
@@ -93,6 +107,7 @@ struct imp_attachment {
 	struct imp_mapping map;
 	u64 size;
 	u32 handle;
+	bool read_only;
 	bool revoked;
 	struct list_head dev_node;
 };
@@ -254,16 +269,20 @@ static struct imp_device *imp_device_get(u32 index)
 
 /* Attachments */
 
+static void imp_attachment_free(struct imp_attachment *a)
+{
+	imp_device_put(a->idev);
+	kfree(a);
+}
+
+/* For close and undo, which cannot fail: DETACH waits killably. */
 static void imp_attachment_destroy(struct imp_attachment *a)
 {
-	struct imp_device *idev = a->idev;
-
-	mutex_lock(&idev->lock);
+	mutex_lock(&a->idev->lock);
 	if (!a->revoked)
 		imp_attachment_drop_buffer(a);
-	mutex_unlock(&idev->lock);
-	imp_device_put(idev);
-	kfree(a);
+	mutex_unlock(&a->idev->lock);
+	imp_attachment_free(a);
 }
 
 static struct imp_attachment *imp_attachment_find(struct imp_session *s,
@@ -419,30 +438,90 @@ out:
  * Everything FILL and CHECKSUM check before the device moves a byte, in
  * the order the errors are documented. Caller holds a->idev->lock.
  */
-static int imp_dma_prepare(struct imp_attachment *a, u64 offset, u64 length,
-			   bool device_writes)
+static int imp_dma_check(struct imp_attachment *a, u64 offset, u64 length,
+			 bool device_writes)
 {
-	long ret;
-
 	if (a->revoked)
 		return -ENODEV;
 	if (!length || !IS_ALIGNED(offset, DMABUF_IMPORTER_ALIGN) ||
 	    !IS_ALIGNED(length, DMABUF_IMPORTER_ALIGN) ||
 	    offset > a->size || length > a->size - offset)
 		return -EINVAL;
+	if (device_writes && a->read_only)
+		return -EACCES;
 	if (!a->sgt)
 		return -ENOTCONN;
 	if (a->dir != DMA_BIDIRECTIONAL &&
 	    a->dir != (device_writes ? DMA_FROM_DEVICE : DMA_TO_DEVICE))
 		return -EPERM;
+	return 0;
+}
 
-	/* A device writing waits for every fence, one reading for writers. */
-	ret = dma_resv_wait_timeout(a->dmabuf->resv,
+/*
+ * A device writing waits for every fence, one reading for writers. Any
+ * signal interrupts the wait (-ERESTARTSYS: restarted for a handler with
+ * SA_RESTART, EINTR otherwise), so a fence that never signals holds its
+ * waiter for IMP_FENCE_TIMEOUT_MS at most, and a killed one not at all.
+ */
+static int imp_wait_fences(struct dma_buf *dmabuf, bool device_writes)
+{
+	long ret;
+
+	ret = dma_resv_wait_timeout(dmabuf->resv,
 				    dma_resv_usage_rw(device_writes), true,
 				    msecs_to_jiffies(IMP_FENCE_TIMEOUT_MS));
 	if (ret < 0)
 		return ret;
 	return ret ? 0 : -ETIMEDOUT;
+}
+
+/*
+ * FILL (@hash NULL) and CHECKSUM: check, wait for the fences with the
+ * device unlocked, then move the data.
+ */
+static int imp_dma(struct imp_session *s, u32 handle, u64 offset, u64 length,
+		   u32 seed, u64 *hash)
+{
+	struct imp_attachment *a;
+	struct imp_device *idev;
+	struct dma_buf *dmabuf;
+	int ret;
+
+	a = imp_attachment_find(s, handle);
+	if (!a)
+		return -ENOENT;
+	idev = a->idev;
+
+	ret = mutex_lock_killable(&idev->lock);
+	if (ret)
+		return ret;
+	ret = imp_dma_check(a, offset, length, !hash);
+	if (ret)
+		goto unlock;
+	/* A device removal may drop the attachment's reference meanwhile. */
+	dmabuf = a->dmabuf;
+	get_dma_buf(dmabuf);
+	mutex_unlock(&idev->lock);
+
+	ret = imp_wait_fences(dmabuf, !hash);
+	dma_buf_put(dmabuf);
+	if (ret)
+		return ret;
+
+	ret = mutex_lock_killable(&idev->lock);
+	if (ret)
+		return ret;
+	/*
+	 * The session lock keeps this file's other ioctls out: only a device
+	 * removal can have changed the attachment while it was unlocked.
+	 */
+	if (a->revoked)
+		ret = -ENODEV;
+	else
+		ret = imp_transfer(a, offset, length, seed, hash);
+unlock:
+	mutex_unlock(&idev->lock);
+	return ret;
 }
 
 /* ioctls: each runs with the session lock held */
@@ -506,6 +585,8 @@ static int imp_ioctl_attach(struct imp_session *s, void *data)
 	a->idev = idev;
 	a->dmabuf = dmabuf;
 	a->size = dmabuf->size;
+	/* A dma-buf has one file: the fd's access mode is that file's. */
+	a->read_only = !(dmabuf->file->f_mode & FMODE_WRITE);
 	INIT_LIST_HEAD(&a->dev_node);
 
 	ret = xa_alloc(&s->attachments, &a->handle, a,
@@ -515,7 +596,9 @@ static int imp_ioctl_attach(struct imp_session *s, void *data)
 		goto free_attachment;
 	}
 
-	mutex_lock(&idev->lock);
+	ret = mutex_lock_killable(&idev->lock);
+	if (ret)
+		goto erase;
 	if (idev->dead) {
 		ret = -ENODEV;
 		goto unlock;
@@ -535,6 +618,7 @@ static int imp_ioctl_attach(struct imp_session *s, void *data)
 
 unlock:
 	mutex_unlock(&idev->lock);
+erase:
 	xa_erase(&s->attachments, a->handle);
 free_attachment:
 	kfree(a);
@@ -549,6 +633,7 @@ static int imp_ioctl_detach(struct imp_session *s, void *data)
 {
 	struct dmabuf_importer_handle *args = data;
 	struct imp_attachment *a;
+	int ret;
 
 	if (args->flags)
 		return -EINVAL;
@@ -556,8 +641,14 @@ static int imp_ioctl_detach(struct imp_session *s, void *data)
 	if (!a)
 		return -ENOENT;
 
+	ret = mutex_lock_killable(&a->idev->lock);
+	if (ret)
+		return ret;
+	if (!a->revoked)
+		imp_attachment_drop_buffer(a);
+	mutex_unlock(&a->idev->lock);
 	xa_erase(&s->attachments, a->handle);
-	imp_attachment_destroy(a);
+	imp_attachment_free(a);
 	return 0;
 }
 
@@ -577,9 +668,15 @@ static int imp_ioctl_map(struct imp_session *s, void *data)
 	if (!a)
 		return -ENOENT;
 
-	mutex_lock(&a->idev->lock);
+	ret = mutex_lock_killable(&a->idev->lock);
+	if (ret)
+		return ret;
 	if (a->revoked) {
 		ret = -ENODEV;
+		goto unlock;
+	}
+	if (a->read_only && dir != DMA_TO_DEVICE) {
+		ret = -EACCES;
 		goto unlock;
 	}
 	if (a->sgt) {
@@ -629,7 +726,9 @@ static int imp_ioctl_unmap(struct imp_session *s, void *data)
 	if (!a)
 		return -ENOENT;
 
-	mutex_lock(&a->idev->lock);
+	ret = mutex_lock_killable(&a->idev->lock);
+	if (ret)
+		return ret;
 	if (a->revoked)
 		ret = -ENODEV;
 	else if (!a->sgt)
@@ -643,47 +742,19 @@ static int imp_ioctl_unmap(struct imp_session *s, void *data)
 static int imp_ioctl_fill(struct imp_session *s, void *data)
 {
 	struct dmabuf_importer_fill *args = data;
-	struct imp_attachment *a;
-	int ret;
 
-	a = imp_attachment_find(s, args->handle);
-	if (!a)
-		return -ENOENT;
-
-	/* An edu transfer may take long: waiting for one can be killed. */
-	ret = mutex_lock_killable(&a->idev->lock);
-	if (ret)
-		return ret;
-	ret = imp_dma_prepare(a, args->offset, args->length, true);
-	if (!ret)
-		ret = imp_transfer(a, args->offset, args->length, args->seed,
-				   NULL);
-	mutex_unlock(&a->idev->lock);
-	return ret;
+	return imp_dma(s, args->handle, args->offset, args->length,
+		       args->seed, NULL);
 }
 
 static int imp_ioctl_checksum(struct imp_session *s, void *data)
 {
 	struct dmabuf_importer_checksum *args = data;
-	struct imp_attachment *a;
-	int ret;
 
 	if (args->flags)
 		return -EINVAL;
-	a = imp_attachment_find(s, args->handle);
-	if (!a)
-		return -ENOENT;
-
-	/* An edu transfer may take long: waiting for one can be killed. */
-	ret = mutex_lock_killable(&a->idev->lock);
-	if (ret)
-		return ret;
-	ret = imp_dma_prepare(a, args->offset, args->length, false);
-	if (!ret)
-		ret = imp_transfer(a, args->offset, args->length, 0,
-				   &args->checksum);
-	mutex_unlock(&a->idev->lock);
-	return ret;
+	return imp_dma(s, args->handle, args->offset, args->length, 0,
+		       &args->checksum);
 }
 
 static int imp_ioctl_sync(struct imp_session *s, void *data)
@@ -712,7 +783,9 @@ static int imp_ioctl_sync(struct imp_session *s, void *data)
 	if (!a)
 		return -ENOENT;
 
-	mutex_lock(&a->idev->lock);
+	ret = mutex_lock_killable(&a->idev->lock);
+	if (ret)
+		return ret;
 	if (a->revoked)
 		ret = -ENODEV;
 	else if (args->flags & DMABUF_IMPORTER_SYNC_END)
@@ -728,14 +801,17 @@ static int imp_ioctl_query(struct imp_session *s, void *data)
 	struct dmabuf_importer_query *args = data;
 	struct imp_attachment *a;
 	u32 handle = args->handle;
+	int ret;
 
 	a = imp_attachment_find(s, handle);
 	if (!a)
 		return -ENOENT;
 
+	ret = mutex_lock_killable(&a->idev->lock);
+	if (ret)
+		return ret;
 	memset(args, 0, sizeof(*args));
 	args->handle = handle;
-	mutex_lock(&a->idev->lock);
 	args->device = a->idev->index;
 	if (a->revoked) {
 		args->state = DMABUF_IMPORTER_STATE_REVOKED;
@@ -787,6 +863,25 @@ static u32 imp_memtype(pgprot_t prot)
 	return DMABUF_IMPORTER_MEM_UNKNOWN;
 }
 
+/*
+ * Is @vma a mapping of a dma-buf that the carveout heaps' exporter made?
+ * Every dma-buf file lives on the dma-buf pseudo filesystem and points at
+ * its buffer; dma_buf_export() holds the exporter's module as the
+ * buffer's owner. Nothing else passes both, so the ioctl cannot inspect
+ * the mappings of other drivers. Caller holds the mmap lock.
+ */
+static bool imp_vma_is_ours(struct vm_area_struct *vma)
+{
+	struct file *file = vma->vm_file;
+	struct dma_buf *dmabuf;
+
+	if (!file || file_inode(file)->i_sb->s_magic != DMA_BUF_MAGIC)
+		return false;
+	dmabuf = file->private_data;
+	return dmabuf && dmabuf->owner &&
+	       !strcmp(module_name(dmabuf->owner), IMP_EXPORTER_MODULE);
+}
+
 static int imp_ioctl_cpu_mapping(struct imp_session *s, void *data)
 {
 	struct dmabuf_importer_cpu_mapping *m = data;
@@ -798,19 +893,27 @@ static int imp_ioctl_cpu_mapping(struct imp_session *s, void *data)
 	if (!mm || addr != m->addr)
 		return -EFAULT;
 
-	mmap_read_lock(mm);
+	ret = mmap_read_lock_killable(mm);
+	if (ret)
+		return ret;
 	args.vma = vma_lookup(mm, addr);
 	if (!args.vma) {
 		ret = -EFAULT;
+		goto unlock;
+	}
+	if (!imp_vma_is_ours(args.vma)) {
+		ret = -EINVAL;
 		goto unlock;
 	}
 	args.address = addr;
 	ret = follow_pfnmap_start(&args);
 	if (ret)
 		goto unlock;
+	/* The memory type only: no physical address leaves the kernel. */
+	memset(m, 0, sizeof(*m));
+	m->addr = addr;
 	m->memtype = imp_memtype(args.pgprot);
 	m->flags = args.writable ? DMABUF_IMPORTER_CPU_WRITABLE : 0;
-	m->phys = PFN_PHYS(args.pfn) + offset_in_page(addr);
 	follow_pfnmap_end(&args);
 unlock:
 	mmap_read_unlock(mm);
@@ -825,17 +928,21 @@ unlock:
 static void imp_undo_attach(struct imp_session *s, void *data)
 {
 	struct dmabuf_importer_attach *args = data;
-	struct dmabuf_importer_handle h = { .handle = args->handle };
+	struct imp_attachment *a = xa_erase(&s->attachments, args->handle);
 
-	imp_ioctl_detach(s, &h);
+	imp_attachment_destroy(a);
 }
 
 static void imp_undo_map(struct imp_session *s, void *data)
 {
 	struct dmabuf_importer_map *args = data;
-	struct dmabuf_importer_handle h = { .handle = args->handle };
+	struct imp_attachment *a = imp_attachment_find(s, args->handle);
 
-	imp_ioctl_unmap(s, &h);
+	mutex_lock(&a->idev->lock);
+	/* A device removal may have unmapped it already. */
+	if (a->sgt)
+		imp_attachment_unmap(a);
+	mutex_unlock(&a->idev->lock);
 }
 
 /**
@@ -883,7 +990,7 @@ static const struct imp_ioctl_desc imp_ioctls[] = {
 	  offsetofend(struct dmabuf_importer_query, dma_end),
 	  imp_ioctl_query },
 	{ DMABUF_IMPORTER_IOC_CPU_MAPPING,
-	  offsetofend(struct dmabuf_importer_cpu_mapping, phys),
+	  offsetofend(struct dmabuf_importer_cpu_mapping, __reserved),
 	  imp_ioctl_cpu_mapping },
 };
 

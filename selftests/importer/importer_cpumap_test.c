@@ -7,7 +7,8 @@
  *
  * The memory type comes from the page-table entry itself, through the
  * importer's DMABUF_IMPORTER_IOC_CPU_MAPPING; the cached heap is the
- * control that shows the probe tells the two apart.
+ * control that shows the probe tells the two apart. The probe answers for
+ * the carveout heaps' buffers only, and never with an address.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -18,6 +19,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <drm/drm.h>
+#include <drm/drm_mode.h>
 #include <linux/dma-buf.h>
 
 #include "kselftest_harness.h"
@@ -26,19 +29,18 @@
 
 #define NPAGES 16
 
-static int cpu_mapping(int imp, const void *addr, uint32_t *memtype,
-		       uint64_t *phys)
+static int cpu_mapping(int imp, const void *addr, uint32_t *memtype)
 {
 	struct dmabuf_importer_cpu_mapping m = {
 		.addr = (uintptr_t)addr,
+		.__reserved = ~0ULL,
 	};
 
 	if (ioctl(imp, DMABUF_IMPORTER_IOC_CPU_MAPPING, &m))
 		return -errno;
 	*memtype = m.memtype;
-	if (phys)
-		*phys = m.phys;
-	return 0;
+	/* No address comes back, whatever was passed in. */
+	return m.__reserved ? -EIO : 0;
 }
 
 /*
@@ -52,7 +54,7 @@ static int64_t memtype_of(int imp, const char *p, size_t len)
 	int i, ret;
 
 	for (i = 0; i < 3; i++) {
-		ret = cpu_mapping(imp, p + offs[i], &type, NULL);
+		ret = cpu_mapping(imp, p + offs[i], &type);
 		if (ret)
 			return ret;
 		if (i && type != first)
@@ -125,15 +127,16 @@ static void *map_buf(int fd, size_t len, int prot)
 TEST_F(cpumap, mmap)
 {
 	char *p = map_buf(self->fd, self->len, PROT_READ | PROT_WRITE);
-	uint64_t phys0 = 0, phys1 = 0;
-	uint32_t type;
+	struct dmabuf_importer_cpu_mapping m = { .addr = 0 };
 
 	ASSERT_NE(NULL, p);
 	ASSERT_EQ(variant->memtype, memtype_of(self->imp, p, self->len));
-	/* The probe reads the real page table: consecutive physical pages. */
-	ASSERT_EQ(0, cpu_mapping(self->imp, p, &type, &phys0));
-	ASSERT_EQ(0, cpu_mapping(self->imp, p + cv_page_size(), &type, &phys1));
-	EXPECT_EQ(phys0 + cv_page_size(), phys1);
+	m.addr = (uintptr_t)(p + cv_page_size() + 12);
+	ASSERT_EQ(0, ioctl(self->imp, DMABUF_IMPORTER_IOC_CPU_MAPPING, &m));
+	EXPECT_EQ((uintptr_t)(p + cv_page_size() + 12), m.addr);
+	EXPECT_NE(0U, m.flags & DMABUF_IMPORTER_CPU_WRITABLE);
+	/* The memory type, and no physical address. */
+	EXPECT_EQ(0ULL, m.__reserved);
 	munmap(p, self->len);
 }
 
@@ -267,11 +270,64 @@ TEST_F(cpumap, probe_bad_input)
 
 	ASSERT_NE(MAP_FAILED, anon);
 	anon[0] = 1;
-	EXPECT_EQ(-EINVAL, cpu_mapping(self->imp, anon, &type, NULL));
+	EXPECT_EQ(-EINVAL, cpu_mapping(self->imp, anon, &type));
 	ASSERT_EQ(0, munmap(anon, cv_page_size()));
-	EXPECT_EQ(-EFAULT, cpu_mapping(self->imp, anon, &type, NULL));
-	EXPECT_EQ(-EFAULT, cpu_mapping(self->imp, NULL, &type, NULL));
-	EXPECT_EQ(-EFAULT, cpu_mapping(self->imp, (void *)~0UL, &type, NULL));
+	EXPECT_EQ(-EFAULT, cpu_mapping(self->imp, anon, &type));
+	EXPECT_EQ(-EFAULT, cpu_mapping(self->imp, NULL, &type));
+	EXPECT_EQ(-EFAULT, cpu_mapping(self->imp, (void *)~0UL, &type));
+}
+
+/*
+ * Other exporters' mappings are none of the probe's business: a system
+ * heap buffer is a page-frame (VM_PFNMAP) mapping of a dma-buf too.
+ */
+TEST_F(cpumap, system_heap_mapping_fails_einval)
+{
+	int heap_fd, fd;
+	uint32_t type;
+	char *p;
+
+	if (access("/dev/dma_heap/system", F_OK))
+		SKIP(return, "no system heap");
+	heap_fd = cv_heap_open("system");
+	ASSERT_LE(0, heap_fd);
+	fd = cv_alloc(heap_fd, self->len, O_RDWR | O_CLOEXEC, 0);
+	close(heap_fd);
+	ASSERT_LE(0, fd);
+	p = map_buf(fd, self->len, PROT_READ | PROT_WRITE);
+	ASSERT_NE(NULL, p);
+	p[0] = 1;
+	EXPECT_EQ(-EINVAL, cpu_mapping(self->imp, p, &type));
+	munmap(p, self->len);
+	close(fd);
+}
+
+/* A page-frame mapping that is no dma-buf at all: a vgem GEM object's. */
+TEST_F(cpumap, vgem_object_mapping_fails_einval)
+{
+	struct drm_mode_create_dumb create = {
+		.width = 1024, .height = self->len / 4096, .bpp = 32,
+	};
+	struct drm_mode_map_dumb map = { 0 };
+	struct drm_gem_close gclose = { 0 };
+	int vgem = cv_vgem_open();
+	uint32_t type;
+	char *p;
+
+	if (vgem < 0)
+		SKIP(return, "no vgem device");
+	ASSERT_EQ(0, ioctl(vgem, DRM_IOCTL_MODE_CREATE_DUMB, &create));
+	map.handle = create.handle;
+	ASSERT_EQ(0, ioctl(vgem, DRM_IOCTL_MODE_MAP_DUMB, &map));
+	p = mmap(NULL, create.size, PROT_READ | PROT_WRITE, MAP_SHARED, vgem,
+		 map.offset);
+	ASSERT_NE(MAP_FAILED, p);
+	p[0] = 1;
+	EXPECT_EQ(-EINVAL, cpu_mapping(self->imp, p, &type));
+	munmap(p, create.size);
+	gclose.handle = create.handle;
+	EXPECT_EQ(0, ioctl(vgem, DRM_IOCTL_GEM_CLOSE, &gclose));
+	close(vgem);
 }
 
 TEST_HARNESS_MAIN

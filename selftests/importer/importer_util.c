@@ -282,6 +282,26 @@ int imp_pci_has_iommu_group(const char *name)
 	return access(path, F_OK) == 0;
 }
 
+int imp_pci_command(const char *name, uint16_t *cmd)
+{
+	uint8_t cfg[2];
+	char path[320];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/config", name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	/* The command register: offset 4, little-endian. */
+	n = pread(fd, cfg, sizeof(cfg), 4);
+	close(fd);
+	if (n != sizeof(cfg))
+		return n < 0 ? -errno : -EIO;
+	*cmd = cfg[0] | cfg[1] << 8;
+	return 0;
+}
+
 int imp_trace_event(const char *event, int enable)
 {
 	char path[320];

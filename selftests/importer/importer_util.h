@@ -81,6 +81,8 @@ int imp_set_allow_bounce(int on);
 
 /* Does /sys/bus/pci/devices/@name/iommu_group exist? */
 int imp_pci_has_iommu_group(const char *name);
+/* The PCI command register of @name, from its sysfs config space. */
+int imp_pci_command(const char *name, uint16_t *cmd);
 
 /* tracefs: enable/disable one event ("dma/dma_sync_sg_for_cpu"). */
 int imp_trace_event(const char *event, int enable);

@@ -737,9 +737,11 @@ int ldma_importer_detach(int imp_fd, uint32_t handle);
  * @direction: LDMA_IMPORTER_TO_DEVICE, _FROM_DEVICE or _BIDIRECTIONAL
  * @mapping: receives the DMA view of the mapping, or NULL
  *
- * Return: 0, -EINVAL (bad @direction), -ENOENT, -EBUSY (already mapped),
- * -EXDEV (the device needs a DMA-contiguous mapping and this is not one),
- * -ENODEV (revoked), or the exporter's error.
+ * Return: 0, -EINVAL (bad @direction), -ENOENT, -EACCES (a direction the
+ * device could write through, on a dma-buf whose fd is not open for
+ * writing), -EBUSY (already mapped), -EXDEV (the device needs a
+ * DMA-contiguous mapping and this is not one), -ENODEV (revoked), or the
+ * exporter's error.
  */
 int ldma_importer_map(int imp_fd, uint32_t handle, unsigned int direction,
 		      struct ldma_importer_mapping *mapping);
@@ -763,12 +765,15 @@ int ldma_importer_unmap(int imp_fd, uint32_t handle);
  * @length: bytes, non-zero, a multiple of LDMA_IMPORTER_ALIGN
  *
  * The kernel waits for the buffer's implicit fences before the device
- * writes, and returns once the data is in memory.
+ * writes (10 s at most; a signal interrupts the wait), and returns once
+ * the data is in memory.
  *
  * Return: 0, -EINVAL (range unaligned, empty or, from the kernel, past the
- * end of the buffer), -ENOENT, -ENOTCONN (not mapped), -EPERM (mapped
- * TO_DEVICE), -ENODEV, -EFAULT (a DMA address leads nowhere), -ETIMEDOUT or
- * -EIO (edu's DMA engine failed).
+ * end of the buffer), -ENOENT, -EACCES (the dma-buf's fd is not open for
+ * writing), -ENOTCONN (not mapped), -EPERM (mapped TO_DEVICE), -ENODEV,
+ * -EFAULT (a DMA address leads nowhere), -EINTR (a signal during the fence
+ * wait), -ETIMEDOUT (the fences did not signal, or edu's DMA engine did
+ * not finish) or -EIO (edu's DMA engine is out of use).
  */
 int ldma_importer_fill(int imp_fd, uint32_t handle, uint32_t seed,
 		       uint64_t offset, uint64_t length);
@@ -782,8 +787,8 @@ int ldma_importer_fill(int imp_fd, uint32_t handle, uint32_t seed,
  * @checksum: receives the hash of what the device read (as
  *            ldma_importer_hash() from LDMA_IMPORTER_HASH_INIT)
  *
- * Return: as ldma_importer_fill(), with -EPERM for a mapping FROM_DEVICE,
- * and -EINVAL for a NULL @checksum.
+ * Return: as ldma_importer_fill() (but a read-only dma-buf is no -EACCES),
+ * with -EPERM for a mapping FROM_DEVICE, and -EINVAL for a NULL @checksum.
  */
 int ldma_importer_checksum(int imp_fd, uint32_t handle, uint64_t offset,
 			   uint64_t length, uint64_t *checksum);

@@ -258,25 +258,33 @@ struct dmabuf_importer_query {
 };
 
 /* Memory types, &dmabuf_importer_cpu_mapping.memtype */
-/* The architecture's page-table attributes are not decoded here */
+/** DMABUF_IMPORTER_MEM_UNKNOWN - page-table attributes not decoded here */
 #define DMABUF_IMPORTER_MEM_UNKNOWN	0
-/* Normal memory, cacheable (write-back) */
+/** DMABUF_IMPORTER_MEM_CACHED - normal memory, cacheable (write-back) */
 #define DMABUF_IMPORTER_MEM_CACHED	1
-/* Normal memory, non-cacheable (write-combining) */
+/**
+ * DMABUF_IMPORTER_MEM_UNCACHED - normal memory, non-cacheable
+ * (write-combining, as pgprot_writecombine() gives)
+ */
 #define DMABUF_IMPORTER_MEM_UNCACHED	2
-/* Device memory */
+/** DMABUF_IMPORTER_MEM_DEVICE - device memory (pgprot_noncached()) */
 #define DMABUF_IMPORTER_MEM_DEVICE	3
 
-/* &dmabuf_importer_cpu_mapping.flags: the page is mapped writable */
+/**
+ * DMABUF_IMPORTER_CPU_WRITABLE - &dmabuf_importer_cpu_mapping.flags: the
+ * page is mapped writable
+ */
 #define DMABUF_IMPORTER_CPU_WRITABLE	0x1
 
 /**
  * struct dmabuf_importer_cpu_mapping - how the caller's CPU maps an address
  * @addr: in: a virtual address of the calling process, inside a mapping of
- *	a dma-buf (or another page-frame mapping)
+ *	a dma-buf of the carveout heaps
  * @memtype: out: DMABUF_IMPORTER_MEM_*, from the page-table entry
  * @flags: out: DMABUF_IMPORTER_CPU_* flags
- * @phys: out: the physical address that @addr maps
+ * @__reserved: out: zero. Kernels before this field was reserved put the
+ *	physical address of @addr here; none does any more, and the struct
+ *	keeps its size (and so its ioctl number).
  *
  * The memory type that the CPU uses is what decides whether a buffer's
  * CPU mapping is cached; this lets a test check that, for example, the
@@ -287,7 +295,7 @@ struct dmabuf_importer_cpu_mapping {
 	__u64 addr;
 	__u32 memtype;
 	__u32 flags;
-	__u64 phys;
+	__u64 __reserved;
 };
 
 #define DMABUF_IMPORTER_IOC_MAGIC	0xDB
@@ -308,6 +316,9 @@ struct dmabuf_importer_cpu_mapping {
  * not an open file; EINVAL: @fd is not a dma-buf, or @flags is not zero;
  * ENODEV: no device at that index; ENXIO: the device cannot do DMA here
  * (DMABUF_IMPORTER_DEV_NO_DMA); ENOSPC: this file has 1024 attachments.
+ * A dma-buf whose file is not open for writing (O_RDONLY) is attached
+ * read-only: the device may read it but never write it (MAP and FILL
+ * fail with EACCES).
  */
 #define DMABUF_IMPORTER_IOC_ATTACH \
 	_IOWR(DMABUF_IMPORTER_IOC_MAGIC, 0x1, struct dmabuf_importer_attach)
@@ -324,7 +335,8 @@ struct dmabuf_importer_cpu_mapping {
  * DMABUF_IMPORTER_IOC_MAP - map an attachment for a direction
  *
  * Takes a &struct dmabuf_importer_map; dma_buf_map_attachment_unlocked().
- * ENOENT: unknown handle; EINVAL: bad direction; EBUSY: already mapped;
+ * ENOENT: unknown handle; EINVAL: bad direction; EACCES: a direction
+ * other than TO_DEVICE on a read-only attachment; EBUSY: already mapped;
  * EXDEV: the device needs a contiguous mapping (DMABUF_IMPORTER_DEV_CONTIG)
  * and this one is not (the attachment is left unmapped); ENODEV: revoked;
  * any error of the exporter's map_dma_buf.
@@ -345,10 +357,15 @@ struct dmabuf_importer_cpu_mapping {
  * DMABUF_IMPORTER_IOC_FILL - the device writes a pattern
  *
  * Takes a &struct dmabuf_importer_fill. Waits for the buffer's implicit
- * fences first. ENOENT: unknown handle; EINVAL: range out of bounds,
- * empty or unaligned; ENOTCONN: not mapped; EPERM: mapped TO_DEVICE;
- * ENODEV: revoked; EFAULT: a DMA address translates to no memory;
- * ETIMEDOUT, EIO: the edu DMA engine did not finish, or failed before.
+ * fences first (10 s at most, without holding up other callers of the
+ * device; any signal interrupts the wait: EINTR, or a restart with
+ * SA_RESTART). ENOENT: unknown handle; EINVAL: range out of bounds, empty
+ * or unaligned; EACCES: the attachment is read-only; ENOTCONN: not
+ * mapped; EPERM: mapped TO_DEVICE; ENODEV: revoked; EFAULT: a DMA address
+ * translates to no memory; ETIMEDOUT: the fences did not signal, or the
+ * edu DMA engine did not finish a transfer in time (bus mastering is then
+ * off until the engine is idle); EIO: edu's engine never went idle after
+ * such a timeout.
  */
 #define DMABUF_IMPORTER_IOC_FILL \
 	_IOW(DMABUF_IMPORTER_IOC_MAGIC, 0x5, struct dmabuf_importer_fill)
@@ -356,7 +373,8 @@ struct dmabuf_importer_cpu_mapping {
 /**
  * DMABUF_IMPORTER_IOC_CHECKSUM - the device reads a range and hashes it
  *
- * Takes a &struct dmabuf_importer_checksum. Errors as for FILL, with
+ * Takes a &struct dmabuf_importer_checksum. Waits for the writers'
+ * fences only. Errors as for FILL (but read-only attachments work), with
  * EPERM for a mapping made FROM_DEVICE.
  */
 #define DMABUF_IMPORTER_IOC_CHECKSUM \
@@ -383,10 +401,11 @@ struct dmabuf_importer_cpu_mapping {
 /**
  * DMABUF_IMPORTER_IOC_CPU_MAPPING - inspect one page of the caller's mapping
  *
- * Takes a &struct dmabuf_importer_cpu_mapping. EFAULT: nothing is mapped
- * at @addr; EINVAL: the mapping there is not a page-frame mapping (VM_IO
- * or VM_PFNMAP, as dma-buf exporters of carveout memory create) or the
- * page is not present.
+ * Takes a &struct dmabuf_importer_cpu_mapping; reports the memory type
+ * only, never an address. EFAULT: nothing is mapped at @addr; EINVAL: the
+ * mapping there is not one of a carveout heap's dma-buf (anonymous
+ * memory, another file, another exporter's dma-buf such as the system
+ * heap's), or the page is not present.
  */
 #define DMABUF_IMPORTER_IOC_CPU_MAPPING \
 	_IOWR(DMABUF_IMPORTER_IOC_MAGIC, 0x9, struct dmabuf_importer_cpu_mapping)
