@@ -84,8 +84,8 @@ static void carveout_heap_release(void *priv, phys_addr_t phys, size_t size)
 	struct carveout_range *range = priv;
 	struct carveout_region *r = range->region;
 
-	trace_carveout_heap_free(r->name, range->size, range->offset);
-	carveout_stats_free(r, range->size);
+	trace_carveout_heap_free(r->name, range->ext.size, range->ext.offset);
+	carveout_stats_free(range);
 	carveout_zero_free(range);
 }
 
@@ -99,7 +99,7 @@ static struct dma_buf *carveout_heap_allocate(struct dma_heap *heap,
 	u64 start = ktime_get_ns();
 	struct carveout_range *range;
 	struct dma_buf *dmabuf;
-	int ret;
+	int drained, ret;
 
 	/*
 	 * The core has rejected bad heap_flags and fd_flags and a len that
@@ -117,17 +117,24 @@ static struct dma_buf *carveout_heap_allocate(struct dma_heap *heap,
 		goto count_failure;
 	}
 	range->region = r;
-	range->size = PAGE_ALIGN(len);
+	range->ext.size = PAGE_ALIGN(len);
 
-	ret = carveout_alloc_range(&r->alloc, range->size, &range->offset);
-	if (ret == -ENOMEM && carveout_zero_drain(r))
-		ret = carveout_alloc_range(&r->alloc, range->size,
-					   &range->offset);
+	ret = carveout_alloc_range(&r->alloc, range->ext.size,
+				   &range->ext.offset);
+	if (ret == -ENOMEM) {
+		/* Dirty ranges may hold the room: zero them, retry once. */
+		drained = carveout_zero_drain(r);
+		if (drained > 0)
+			ret = carveout_alloc_range(&r->alloc, range->ext.size,
+						   &range->ext.offset);
+		else if (drained < 0)
+			ret = drained;
+	}
 	if (ret)
 		goto free_range;
 
-	info.phys = r->base + range->offset;
-	info.size = range->size;
+	info.phys = r->base + range->ext.offset;
+	info.size = range->ext.size;
 	info.uncached = r->no_map;
 	info.exp_name = r->name;
 	info.release = carveout_heap_release;
@@ -135,21 +142,21 @@ static struct dma_buf *carveout_heap_allocate(struct dma_heap *heap,
 	info.owner = THIS_MODULE;
 
 	/* Before the export: a failing fd install releases the buffer. */
-	carveout_stats_alloc(r, range->size);
+	carveout_stats_alloc(range);
 	dmabuf = contig_export(&info, fd_flags);
 	if (IS_ERR(dmabuf)) {
 		ret = PTR_ERR(dmabuf);
 		goto unaccount;
 	}
 
-	trace_carveout_heap_alloc(r->name, range->size, range->offset,
+	trace_carveout_heap_alloc(r->name, range->ext.size, range->ext.offset,
 				  ktime_get_ns() - start);
 	return dmabuf;
 
 unaccount:
-	carveout_stats_free(r, range->size);
+	carveout_stats_free(range);
 	/* Never exposed, so still zero: straight back to the pool. */
-	carveout_alloc_free(&r->alloc, range->offset, range->size);
+	carveout_alloc_free(&r->alloc, range->ext.offset, range->ext.size);
 free_range:
 	kfree(range);
 count_failure:
@@ -298,6 +305,7 @@ static int __init carveout_heap_probe(struct device_node *np)
 	r->max_align = max_align;
 	r->no_map = of_property_read_bool(np, "no-map");
 	spin_lock_init(&r->lock);
+	carveout_extents_init(&r->live_ranges, r->size);
 
 	ret = carveout_alloc_init(&r->alloc, r->base, r->size, r->max_align,
 				  carveout_default_policy);

@@ -9,8 +9,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <unistd.h>
+
+#include <linux/netlink.h>
 
 #include "kselftest_harness.h"
 #include "carveout_util.h"
@@ -96,6 +100,56 @@ TEST(every_heap_publishes_world_readable_capabilities)
 			EXPECT_EQ(0444U, st.st_mode & 0777) TH_LOG("%s", path);
 		}
 	}
+}
+
+/* Does the uevent in @msg (@len bytes of NUL-separated strings) hold @kv? */
+static int uevent_has(const char *msg, size_t len, const char *kv)
+{
+	size_t off;
+
+	for (off = 0; off < len; off += strlen(msg + off) + 1)
+		if (!strcmp(msg + off, kv))
+			return 1;
+	return 0;
+}
+
+/*
+ * A heap is announced to udev by its dma_heap class device (which
+ * udev/60-dma-heap.rules matches), not by the carveout sysfs directory,
+ * which has no kset and sends no uevent. Replaying the device's "add"
+ * must give a uevent that names the subsystem and the device node.
+ */
+TEST(heap_is_announced_by_its_dma_heap_device_uevent)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = 1 };
+	struct timeval tv = { .tv_sec = 2 };
+	char path[512], head[300], devname[300];
+	static char msg[8192];
+	struct cv_heap heap;
+	int sock, found = 0;
+	ssize_t n;
+
+	if (cv_find_heap(1, &heap) && cv_find_heap(0, &heap))
+		SKIP(return, "no carveout heap");
+	sock = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_KOBJECT_UEVENT);
+	ASSERT_LE(0, sock);
+	ASSERT_EQ(0, bind(sock, (struct sockaddr *)&sa, sizeof(sa)));
+	ASSERT_EQ(0, setsockopt(sock, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)));
+
+	snprintf(path, sizeof(path), "/sys/class/dma_heap/%s/uevent", heap.name);
+	ASSERT_EQ(0, cv_write_str(path, "add"));
+	snprintf(head, sizeof(head), "add@/devices/virtual/dma_heap/%s", heap.name);
+	snprintf(devname, sizeof(devname), "DEVNAME=dma_heap/%s", heap.name);
+	while (!found && (n = recv(sock, msg, sizeof(msg) - 1, 0)) > 0) {
+		msg[n] = '\0';
+		if (strcmp(msg, head))
+			continue;
+		found = 1;
+		EXPECT_TRUE(uevent_has(msg, n, "SUBSYSTEM=dma_heap"));
+		EXPECT_TRUE(uevent_has(msg, n, devname)) TH_LOG("no %s", devname);
+	}
+	EXPECT_TRUE(found) TH_LOG("no uevent '%s'", head);
+	close(sock);
 }
 
 TEST(policy_switch_accepts_known_and_refuses_unknown)
