@@ -4,6 +4,7 @@
  * probe decisions, sysfs capability files, debugfs knobs and tracepoints.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -46,10 +47,16 @@ static int kmsg_has(const char *a, const char *b)
 	return found;
 }
 
+/* The heaps of the QEMU overlay that are well formed. */
+static const char *const good_heaps[] = { "camera", "display", "video" };
+
 /*
- * The QEMU overlay declares malformed regions (too small, unaligned, and
- * two that overlap each other): each is skipped with its reason, and the
- * well-formed heaps still come up.
+ * The QEMU overlay declares malformed regions (too small, unaligned, two
+ * that overlap each other, one overlapping a reserved region that is not a
+ * heap), regions that other reserved-memory users own (reusable, a device
+ * coherent pool), and names that the binding's pattern refuses: each is
+ * skipped with its reason, and the well-formed heaps still come up.
+ * A NULL heap is a name ("." or "..") that no stat() can check.
  */
 TEST(malformed_regions_are_skipped_with_a_reason)
 {
@@ -60,6 +67,17 @@ TEST(malformed_regions_are_skipped_with_a_reason)
 		{ "unaligned", "unaligned@7c200800: skipped:", "not aligned to the page size" },
 		{ "overlap-a", "overlap-a@7c400000: skipped:", "overlaps /reserved-memory/overlap-b" },
 		{ "overlap-b", "overlap-b@7c480000: skipped:", "overlaps /reserved-memory/overlap-a" },
+		{ "reusable", "reusable@7c600000: skipped:", "is reusable" },
+		{ "coherent-pool", "coherent-pool@7c800000: skipped:",
+		  "claimed by another reserved-memory driver" },
+		{ "over-firmware", "over-firmware@7cc00000: skipped:",
+		  "overlaps /reserved-memory/firmware@7ce00000, which is not a carveout" },
+		{ NULL, "name-dot@7d000000: skipped:", "dma-heap-name \".\" does not match" },
+		{ NULL, "name-dotdot@7d200000: skipped:", "dma-heap-name \"..\" does not match" },
+		{ "Camera", "name-upper@7d400000: skipped:",
+		  "dma-heap-name \"Camera\" does not match" },
+		{ "a123456789012345678901234567890123456789012345678901234567890123",
+		  "name-long@7d600000: skipped:", "does not match" },
 	};
 	char path[256];
 	struct stat st;
@@ -68,14 +86,67 @@ TEST(malformed_regions_are_skipped_with_a_reason)
 	if (stat(BROKEN_NODE, &st))
 		SKIP(return, "this board declares no malformed region");
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		EXPECT_EQ(1, kmsg_has(bad[i].line, bad[i].reason))
+			TH_LOG("no '%s ... %s' in the kernel log", bad[i].line, bad[i].reason);
+		if (!bad[i].heap)
+			continue;
 		snprintf(path, sizeof(path), "/dev/dma_heap/%s", bad[i].heap);
 		EXPECT_NE(0, stat(path, &st)) TH_LOG("%s exists", path);
 		snprintf(path, sizeof(path), CV_SYSFS "/%s", bad[i].heap);
 		EXPECT_NE(0, stat(path, &st)) TH_LOG("%s exists", path);
-		EXPECT_EQ(1, kmsg_has(bad[i].line, bad[i].reason))
-			TH_LOG("no '%s ... %s' in the kernel log", bad[i].line, bad[i].reason);
 	}
-	EXPECT_EQ(0, stat("/dev/dma_heap/video", &st));
+	for (i = 0; i < sizeof(good_heaps) / sizeof(good_heaps[0]); i++) {
+		snprintf(path, sizeof(path), "/dev/dma_heap/%s", good_heaps[i]);
+		EXPECT_EQ(0, stat(path, &st)) TH_LOG("%s is missing", path);
+	}
+}
+
+/* Entries of @dir other than one "." and one ".."; -1 if it cannot be read. */
+static int count_entries(const char *dir, int *dots)
+{
+	struct dirent *de;
+	int n = 0;
+	DIR *d;
+
+	*dots = 0;
+	d = opendir(dir);
+	if (!d)
+		return -1;
+	while ((de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			(*dots)++;
+		else
+			n++;
+	}
+	closedir(d);
+	return n;
+}
+
+/*
+ * Exactly the well-formed regions became heaps: the carveout sysfs
+ * directory holds their three entries and nothing else, and no heap
+ * device is named "." or ".." (a directory lists each of those once).
+ */
+TEST(only_well_formed_regions_become_heaps)
+{
+	char path[256];
+	struct stat st;
+	unsigned int i;
+	int dots;
+
+	if (stat(BROKEN_NODE, &st))
+		SKIP(return, "this board declares no malformed region");
+	EXPECT_EQ((int)(sizeof(good_heaps) / sizeof(good_heaps[0])),
+		  count_entries(CV_SYSFS, &dots));
+	EXPECT_EQ(2, dots) TH_LOG(CV_SYSFS " lists a heap named \".\" or \"..\"");
+	for (i = 0; i < sizeof(good_heaps) / sizeof(good_heaps[0]); i++) {
+		snprintf(path, sizeof(path), CV_SYSFS "/%s", good_heaps[i]);
+		EXPECT_EQ(0, stat(path, &st)) TH_LOG("%s is missing", path);
+	}
+	EXPECT_LE(0, count_entries("/sys/class/dma_heap", &dots));
+	EXPECT_EQ(2, dots) TH_LOG("/sys/class/dma_heap lists a heap named \".\" or \"..\"");
+	EXPECT_LE(0, count_entries("/dev/dma_heap", &dots));
+	EXPECT_EQ(2, dots) TH_LOG("/dev/dma_heap lists a heap named \".\" or \"..\"");
 }
 
 TEST(every_heap_publishes_world_readable_capabilities)
