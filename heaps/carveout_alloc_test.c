@@ -9,8 +9,10 @@
 #include <kunit/test.h>
 #include <linux/bitmap.h>
 #include <linux/mm.h>
+#include <linux/prandom.h>
 
 #include "carveout_alloc.h"
+#include "carveout_extent.h"
 #include "dmabuf_compat.h"
 
 #define P(n)		((size_t)(n) << PAGE_SHIFT)
@@ -326,6 +328,130 @@ static void carveout_alloc_test_largest_run(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, carveout_alloc_largest_run(bits, 10), 0);
 }
 
+static void carveout_test_extent(struct carveout_extents *x,
+				 struct carveout_extent *e, size_t offset,
+				 size_t size)
+{
+	e->offset = offset;
+	e->size = size;
+	carveout_extents_insert(x, e);
+}
+
+/* Gaps before, between and after extents, as they come and go. */
+static void carveout_alloc_test_extents_gaps(struct kunit *test)
+{
+	struct carveout_extent e[3];
+	struct carveout_extents x;
+
+	carveout_extents_init(&x, P(32));
+	KUNIT_EXPECT_EQ(test, carveout_extents_largest_gap(&x), P(32));
+
+	carveout_test_extent(&x, &e[0], P(10), P(4));	/* gaps 10, 18 */
+	KUNIT_EXPECT_EQ(test, carveout_extents_largest_gap(&x), P(18));
+	carveout_test_extent(&x, &e[1], P(20), P(2));	/* 10, 6, 10 */
+	KUNIT_EXPECT_EQ(test, carveout_extents_largest_gap(&x), P(10));
+	carveout_test_extent(&x, &e[2], P(0), P(3));	/* 7, 6, 10 */
+	KUNIT_EXPECT_EQ(test, carveout_extents_largest_gap(&x), P(10));
+
+	carveout_extents_remove(&x, &e[1]);		/* 7, 18 */
+	KUNIT_EXPECT_EQ(test, carveout_extents_largest_gap(&x), P(18));
+	carveout_extents_remove(&x, &e[0]);		/* 29 */
+	KUNIT_EXPECT_EQ(test, carveout_extents_largest_gap(&x), P(29));
+	carveout_extents_remove(&x, &e[2]);
+	KUNIT_EXPECT_EQ(test, carveout_extents_largest_gap(&x), P(32));
+}
+
+/* The largest run of pages that no live extent covers, the slow way. */
+static size_t carveout_test_brute_gap(struct kunit *test,
+				      const struct carveout_extent *live,
+				      const bool *in, unsigned int n,
+				      unsigned long nbits)
+{
+	unsigned long *bits;
+	unsigned int i;
+	size_t largest;
+
+	bits = bitmap_zalloc(nbits, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, bits);
+	for (i = 0; i < n; i++)
+		if (in[i])
+			bitmap_set(bits, live[i].offset >> PAGE_SHIFT,
+				   live[i].size >> PAGE_SHIFT);
+	largest = carveout_alloc_largest_run(bits, nbits);
+	bitmap_free(bits);
+	return largest;
+}
+
+/*
+ * Random allocations and frees, as the heap does them: a live buffer is
+ * in the index; a freed one leaves the index at once but, half the time,
+ * stays allocated in the pool for a while (dirty, waiting for zeroing).
+ * After every step the O(1) answer must equal a walk over the pages, and
+ * with nothing dirty, the pool's own largest free run.
+ */
+static void carveout_alloc_test_extents_match_brute_force(struct kunit *test)
+{
+	enum { SLOTS = 64, STEPS = 3000, NPAGES = 1024 };
+	struct carveout_alloc_test *t = test->priv;
+	struct carveout_extent *live;
+	struct carveout_extents x;
+	struct rnd_state rnd;
+	unsigned int i, step, ndirty = 0;
+	bool *in, *dirty;
+	size_t off;
+
+	live = kunit_kcalloc(test, SLOTS, sizeof(*live), GFP_KERNEL);
+	in = kunit_kcalloc(test, SLOTS, sizeof(*in), GFP_KERNEL);
+	dirty = kunit_kcalloc(test, SLOTS, sizeof(*dirty), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, live);
+	KUNIT_ASSERT_NOT_NULL(test, in);
+	KUNIT_ASSERT_NOT_NULL(test, dirty);
+	prandom_seed_state(&rnd, 0xca7e0u);
+	carveout_test_setup(test, FAKE_BASE, P(NPAGES), P(16),
+			    &carveout_policy_best_fit);
+	carveout_extents_init(&x, P(NPAGES));
+
+	for (step = 0; step < STEPS; step++) {
+		i = prandom_u32_state(&rnd) % SLOTS;
+		if (step % 500 == 0)
+			carveout_alloc_set_policy(&t->a, step % 1000 ?
+						  &carveout_policy_first_fit :
+						  &carveout_policy_best_fit);
+		if (in[i]) {
+			carveout_extents_remove(&x, &live[i]);
+			in[i] = false;
+			if (prandom_u32_state(&rnd) & 1) {
+				dirty[i] = true;
+				ndirty++;
+			} else {
+				carveout_alloc_free(&t->a, live[i].offset,
+						    live[i].size);
+			}
+		} else if (dirty[i]) {
+			carveout_alloc_free(&t->a, live[i].offset,
+					    live[i].size);
+			dirty[i] = false;
+			ndirty--;
+		} else {
+			size_t size = P(1 + prandom_u32_state(&rnd) % 64);
+
+			if (carveout_alloc_range(&t->a, size, &off))
+				continue;
+			carveout_test_extent(&x, &live[i], off, size);
+			in[i] = true;
+		}
+		KUNIT_ASSERT_EQ_MSG(test, carveout_extents_largest_gap(&x),
+				    carveout_test_brute_gap(test, live, in,
+							    SLOTS, NPAGES),
+				    "step %u", step);
+		if (!ndirty)
+			KUNIT_ASSERT_EQ_MSG(test,
+					    carveout_extents_largest_gap(&x),
+					    carveout_alloc_largest_free(&t->a),
+					    "step %u", step);
+	}
+}
+
 static struct kunit_case carveout_alloc_test_cases[] = {
 	KUNIT_CASE(carveout_alloc_test_policy_names),
 	KUNIT_CASE(carveout_alloc_test_init_rejects),
@@ -340,6 +466,8 @@ static struct kunit_case carveout_alloc_test_cases[] = {
 	KUNIT_CASE(carveout_alloc_test_largest_free),
 	KUNIT_CASE(carveout_alloc_test_claim),
 	KUNIT_CASE(carveout_alloc_test_largest_run),
+	KUNIT_CASE(carveout_alloc_test_extents_gaps),
+	KUNIT_CASE(carveout_alloc_test_extents_match_brute_force),
 	{}
 };
 

@@ -13,6 +13,7 @@
 #include <linux/workqueue.h>
 
 #include "carveout_alloc.h"
+#include "carveout_extent.h"
 
 struct dentry;
 struct dma_heap;
@@ -21,19 +22,19 @@ struct kobject;
 /**
  * struct carveout_range - a range of a region, live or waiting for zeroing
  * @region: region the range belongs to
- * @offset: offset from the region base
- * @size: bytes, a multiple of PAGE_SIZE
- * @node: entry in &carveout_region.dirty once freed
- * @busy: being zeroed by the worker or by an allocating task
+ * @ext: offset from the region base and size in bytes (a multiple of
+ *	PAGE_SIZE); in &carveout_region.live_ranges while the buffer lives
+ * @node: once freed, entry in &carveout_region.dirty, then in
+ *	&carveout_region.zeroing while someone zeroes it
+ * @seq: when it joined the dirty list; the lists are in @seq order
  *
  * Allocated with the buffer, so that freeing a buffer never allocates.
  */
 struct carveout_range {
 	struct carveout_region *region;
-	size_t offset;
-	size_t size;
+	struct carveout_extent ext;
 	struct list_head node;
-	bool busy;
+	u64 seq;
 };
 
 /**
@@ -50,11 +51,14 @@ struct carveout_range {
  *	the linear map (mapped) or a write-combine mapping (no-map)
  * @zero_work: background zeroing
  * @zero_done: woken whenever a zeroed range returns to the pool
- * @zeroing: ranges being zeroed right now (marked busy)
- * @lock: protects @dirty, every &carveout_range.busy, @backlog and the
- *	counters below; never held across zeroing
- * @dirty: freed ranges not yet zeroed; still allocated in @alloc
- * @backlog: bytes on @dirty
+ * @lock: protects @dirty, @zeroing, @dirty_seq, @live_ranges, @backlog
+ *	and the counters below; never held across zeroing
+ * @dirty: freed ranges nobody zeroes yet; still allocated in @alloc
+ * @zeroing: ranges being zeroed right now, by the worker or by an
+ *	allocating task; still allocated in @alloc
+ * @dirty_seq: &carveout_range.seq of the last range freed
+ * @live_ranges: live buffers' ranges, for the largest free extent
+ * @backlog: bytes on @dirty and @zeroing
  * @used: bytes in live buffers
  * @peak: highest @used seen
  * @live: live buffers
@@ -75,10 +79,12 @@ struct carveout_region {
 	void *zero_vaddr;
 	struct work_struct zero_work;
 	wait_queue_head_t zero_done;
-	unsigned int zeroing;
 
-	spinlock_t lock;		/* dirty list, busy flags, counters */
+	spinlock_t lock;		/* lists, live index, counters */
 	struct list_head dirty;
+	struct list_head zeroing;
+	u64 dirty_seq;
+	struct carveout_extents live_ranges;
 	size_t backlog;
 	size_t used;
 	size_t peak;
@@ -93,15 +99,15 @@ struct carveout_region {
 int carveout_zero_init(struct carveout_region *r);
 void carveout_zero_destroy(struct carveout_region *r);
 void carveout_zero_free(struct carveout_range *range);
-bool carveout_zero_drain(struct carveout_region *r);
-size_t carveout_zero_largest_free(struct carveout_region *r);
+int carveout_zero_drain(struct carveout_region *r);
 
 /* carveout_stats.c */
 int carveout_stats_init(void);
 int carveout_stats_register(struct carveout_region *r);
 void carveout_stats_unregister(struct carveout_region *r);
-void carveout_stats_alloc(struct carveout_region *r, size_t size);
-void carveout_stats_free(struct carveout_region *r, size_t size);
+void carveout_stats_alloc(struct carveout_range *range);
+void carveout_stats_free(struct carveout_range *range);
 void carveout_stats_failure(struct carveout_region *r);
+size_t carveout_stats_largest_free(struct carveout_region *r);
 
 #endif /* _CARVEOUT_HEAP_H */

@@ -26,6 +26,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/ctype.h>
 #include <linux/dma-heap.h>
 #include <linux/err.h>
 #include <linux/ktime.h>
@@ -84,8 +85,8 @@ static void carveout_heap_release(void *priv, phys_addr_t phys, size_t size)
 	struct carveout_range *range = priv;
 	struct carveout_region *r = range->region;
 
-	trace_carveout_heap_free(r->name, range->size, range->offset);
-	carveout_stats_free(r, range->size);
+	trace_carveout_heap_free(r->name, range->ext.size, range->ext.offset);
+	carveout_stats_free(range);
 	carveout_zero_free(range);
 }
 
@@ -99,7 +100,7 @@ static struct dma_buf *carveout_heap_allocate(struct dma_heap *heap,
 	u64 start = ktime_get_ns();
 	struct carveout_range *range;
 	struct dma_buf *dmabuf;
-	int ret;
+	int drained, ret;
 
 	/*
 	 * The core has rejected bad heap_flags and fd_flags and a len that
@@ -117,17 +118,24 @@ static struct dma_buf *carveout_heap_allocate(struct dma_heap *heap,
 		goto count_failure;
 	}
 	range->region = r;
-	range->size = PAGE_ALIGN(len);
+	range->ext.size = PAGE_ALIGN(len);
 
-	ret = carveout_alloc_range(&r->alloc, range->size, &range->offset);
-	if (ret == -ENOMEM && carveout_zero_drain(r))
-		ret = carveout_alloc_range(&r->alloc, range->size,
-					   &range->offset);
+	ret = carveout_alloc_range(&r->alloc, range->ext.size,
+				   &range->ext.offset);
+	if (ret == -ENOMEM) {
+		/* Dirty ranges may hold the room: zero them, retry once. */
+		drained = carveout_zero_drain(r);
+		if (drained > 0)
+			ret = carveout_alloc_range(&r->alloc, range->ext.size,
+						   &range->ext.offset);
+		else if (drained < 0)
+			ret = drained;
+	}
 	if (ret)
 		goto free_range;
 
-	info.phys = r->base + range->offset;
-	info.size = range->size;
+	info.phys = r->base + range->ext.offset;
+	info.size = range->ext.size;
 	info.uncached = r->no_map;
 	info.exp_name = r->name;
 	info.release = carveout_heap_release;
@@ -135,21 +143,21 @@ static struct dma_buf *carveout_heap_allocate(struct dma_heap *heap,
 	info.owner = THIS_MODULE;
 
 	/* Before the export: a failing fd install releases the buffer. */
-	carveout_stats_alloc(r, range->size);
+	carveout_stats_alloc(range);
 	dmabuf = contig_export(&info, fd_flags);
 	if (IS_ERR(dmabuf)) {
 		ret = PTR_ERR(dmabuf);
 		goto unaccount;
 	}
 
-	trace_carveout_heap_alloc(r->name, range->size, range->offset,
+	trace_carveout_heap_alloc(r->name, range->ext.size, range->ext.offset,
 				  ktime_get_ns() - start);
 	return dmabuf;
 
 unaccount:
-	carveout_stats_free(r, range->size);
+	carveout_stats_free(range);
 	/* Never exposed, so still zero: straight back to the pool. */
-	carveout_alloc_free(&r->alloc, range->offset, range->size);
+	carveout_alloc_free(&r->alloc, range->ext.offset, range->ext.size);
 free_range:
 	kfree(range);
 count_failure:
@@ -161,21 +169,54 @@ static const struct dma_heap_ops carveout_heap_ops = {
 	.allocate = carveout_heap_allocate,
 };
 
+/*
+ * The binding's pattern for dma-heap-name, ^[a-z0-9][a-z0-9_,.-]{0,62}$:
+ * no "/", no "." or "..", nothing a shell or a udev rule must quote.
+ */
+#define CARVEOUT_NAME_PATTERN	"^[a-z0-9][a-z0-9_,.-]{0,62}$"
+#define CARVEOUT_NAME_MAX	63
+
+static bool __init carveout_heap_name_valid(const char *name)
+{
+	size_t i;
+
+	if (!islower(name[0]) && !isdigit(name[0]))
+		return false;
+	for (i = 1; name[i]; i++) {
+		if (i >= CARVEOUT_NAME_MAX)
+			return false;
+		if (!islower(name[i]) && !isdigit(name[i]) &&
+		    !strchr("_,.-", name[i]))
+			return false;
+	}
+	return true;
+}
+
 static const char *__init carveout_heap_name(struct device_node *np)
 {
 	const char *name;
+	char *copy;
 	int ret;
 
 	ret = of_property_read_string(np, "dma-heap-name", &name);
-	if (ret == -EINVAL)
-		return kasprintf(GFP_KERNEL, "%pOFn", np);
+	if (ret == -EINVAL) {
+		/* The node name without its unit address */
+		copy = kasprintf(GFP_KERNEL, "%pOFn", np);
+		if (copy && !carveout_heap_name_valid(copy)) {
+			pr_err("%pOF: skipped: heap name \"%s\" (the node name) does not match %s\n",
+			       np, copy, CARVEOUT_NAME_PATTERN);
+			kfree(copy);
+			return ERR_PTR(-EINVAL);
+		}
+		return copy;
+	}
 	if (ret) {
 		pr_err("%pOF: skipped: dma-heap-name is not a string\n", np);
 		return ERR_PTR(-EINVAL);
 	}
-	if (!*name || strchr(name, '/')) {
-		pr_err("%pOF: skipped: dma-heap-name \"%s\" is not a valid heap name\n",
-		       np, name);
+	if (!carveout_heap_name_valid(name)) {
+		pr_err("%pOF: skipped: dma-heap-name \"%s\" does not match %s\n",
+		       np, name, CARVEOUT_NAME_PATTERN);
 		return ERR_PTR(-EINVAL);
 	}
 	return kstrdup(name, GFP_KERNEL);
@@ -210,24 +251,46 @@ static int __init carveout_heap_check(struct device_node *np,
 	}
 
 	/*
-	 * Two opted-in regions that overlap are both refused: which one is
-	 * right cannot be known, and the outcome must not depend on the
-	 * order of the nodes.
+	 * The region must be the heap's alone. A reusable region is meant
+	 * to be lent to the page allocator (CMA does), and one whose ops are
+	 * set was claimed at boot by another reserved-memory driver (a device
+	 * coherent pool, CMA): the heap would hand out pages that someone
+	 * else also uses.
+	 */
+	if (of_property_read_bool(np, "reusable")) {
+		pr_err("%pOF: skipped: region is reusable (its pages may be lent to the page allocator)\n",
+		       np);
+		return -EINVAL;
+	}
+	if (rmem->ops) {
+		pr_err("%pOF: skipped: region is claimed by another reserved-memory driver (%ps)\n",
+		       np, rmem->ops->device_init);
+		return -EINVAL;
+	}
+
+	/*
+	 * Nor may it overlap any other reserved region. Two opted-in regions
+	 * that overlap are both refused: which one is right cannot be known,
+	 * and the outcome must not depend on the order of the nodes.
 	 */
 	parent = of_get_parent(np);
 	for_each_available_child_of_node(parent, other) {
 		const struct reserved_mem *o;
 
-		if (other == np || !of_device_is_compatible(other, CARVEOUT_COMPATIBLE))
+		if (other == np)
 			continue;
 		o = of_reserved_mem_lookup(other);
-		if (o && o->size && rmem->base < o->base + o->size &&
-		    o->base < rmem->base + rmem->size) {
+		if (!o || !o->size || rmem->base >= o->base + o->size ||
+		    o->base >= rmem->base + rmem->size)
+			continue;
+		if (of_device_is_compatible(other, CARVEOUT_COMPATIBLE))
 			pr_err("%pOF: skipped: overlaps %pOF\n", np, other);
-			of_node_put(other);
-			of_node_put(parent);
-			return -EINVAL;
-		}
+		else
+			pr_err("%pOF: skipped: overlaps %pOF, which is not a carveout region\n",
+			       np, other);
+		of_node_put(other);
+		of_node_put(parent);
+		return -EINVAL;
 	}
 	of_node_put(parent);
 
@@ -298,6 +361,7 @@ static int __init carveout_heap_probe(struct device_node *np)
 	r->max_align = max_align;
 	r->no_map = of_property_read_bool(np, "no-map");
 	spin_lock_init(&r->lock);
+	carveout_extents_init(&r->live_ranges, r->size);
 
 	ret = carveout_alloc_init(&r->alloc, r->base, r->size, r->max_align,
 				  carveout_default_policy);

@@ -5,12 +5,19 @@
  * Two views of every heap:
  *
  * - /sys/kernel/debug/carveout_heap/<name>/stats: everything, for people
- *   and benchmarks (root only, like the rest of debugfs), plus the policy
- *   knob /sys/kernel/debug/carveout_heap/<name>/policy.
+ *   and benchmarks, plus the policy knob
+ *   /sys/kernel/debug/carveout_heap/<name>/policy. Root only by their own
+ *   mode, whatever debugfs is mounted with: stats holds the physical base
+ *   address, and the policy changes placement for everyone.
  * - /sys/kernel/carveout_heap/<name>/: a stable, world-readable subset
  *   that lets an unprivileged client choose a heap by its properties
  *   rather than by its name: contiguous, cached, size, free,
- *   largest_free, align. One decimal value per file, sizes in bytes.
+ *   largest_free, align. One decimal value per file, sizes in bytes. No
+ *   address and no layout; every read is O(1) and allocates nothing.
+ *
+ * The sysfs directories send no uevent: they belong to no kset, so
+ * kobject_uevent() would only fail. A heap's arrival is announced by the
+ * uevent of its dma_heap class device, which udev rules match.
  *
  * Documentation/ABI/testing/sysfs-kernel-carveout_heap describes both.
  */
@@ -37,28 +44,37 @@ struct carveout_sysfs_node {
 
 /**
  * carveout_stats_alloc() - account a new buffer
- * @r: region
- * @size: buffer size in bytes
+ * @range: its range, allocated in the region's pool
+ *
+ * Context: any; O(log n) in the live buffers under the region lock.
  */
-void carveout_stats_alloc(struct carveout_region *r, size_t size)
+void carveout_stats_alloc(struct carveout_range *range)
 {
+	struct carveout_region *r = range->region;
+
 	spin_lock(&r->lock);
-	r->used += size;
+	r->used += range->ext.size;
 	r->live++;
 	r->peak = max(r->peak, r->used);
+	carveout_extents_insert(&r->live_ranges, &range->ext);
 	spin_unlock(&r->lock);
 }
 
 /**
  * carveout_stats_free() - account a released buffer
- * @r: region
- * @size: buffer size in bytes, as given to carveout_stats_alloc()
+ * @range: range given to carveout_stats_alloc()
+ *
+ * Context: any; O(log n) in the live buffers under the region lock, does
+ * not allocate.
  */
-void carveout_stats_free(struct carveout_region *r, size_t size)
+void carveout_stats_free(struct carveout_range *range)
 {
+	struct carveout_region *r = range->region;
+
 	spin_lock(&r->lock);
-	r->used -= size;
+	r->used -= range->ext.size;
 	r->live--;
+	carveout_extents_remove(&r->live_ranges, &range->ext);
 	spin_unlock(&r->lock);
 }
 
@@ -71,6 +87,28 @@ void carveout_stats_failure(struct carveout_region *r)
 	spin_lock(&r->lock);
 	r->failures++;
 	spin_unlock(&r->lock);
+}
+
+/**
+ * carveout_stats_largest_free() - largest free extent of a region
+ * @r: region
+ *
+ * The longest run of pages that no live buffer holds: dirty ranges count
+ * as free, since an allocation that needs them zeroes them itself. This
+ * is the largest request that could succeed if alignment did not matter.
+ *
+ * Context: any. O(1): kept up to date by carveout_stats_alloc() and
+ * carveout_stats_free().
+ * Return: bytes.
+ */
+size_t carveout_stats_largest_free(struct carveout_region *r)
+{
+	size_t largest;
+
+	spin_lock(&r->lock);
+	largest = carveout_extents_largest_gap(&r->live_ranges);
+	spin_unlock(&r->lock);
+	return largest;
 }
 
 static size_t carveout_stats_used(struct carveout_region *r)
@@ -88,11 +126,11 @@ static size_t carveout_stats_used(struct carveout_region *r)
 static int carveout_stats_show(struct seq_file *s, void *unused)
 {
 	struct carveout_region *r = s->private;
-	size_t largest = carveout_zero_largest_free(r);
-	size_t used, peak, backlog;
+	size_t used, peak, backlog, largest;
 	unsigned long live, failures;
 
 	spin_lock(&r->lock);
+	largest = carveout_extents_largest_gap(&r->live_ranges);
 	used = r->used;
 	peak = r->peak;
 	live = r->live;
@@ -196,7 +234,7 @@ static ssize_t largest_free_show(struct kobject *kobj,
 {
 	struct carveout_region *r = carveout_kobj_region(kobj);
 
-	return sysfs_emit(buf, "%zu\n", carveout_zero_largest_free(r));
+	return sysfs_emit(buf, "%zu\n", carveout_stats_largest_free(r));
 }
 
 static ssize_t align_show(struct kobject *kobj, struct kobj_attribute *attr,
@@ -272,12 +310,11 @@ int __init carveout_stats_register(struct carveout_region *r)
 				   carveout_sysfs_root, "%s", r->name);
 	if (ret)
 		goto put_kobj;
-	kobject_uevent(&node->kobj, KOBJ_ADD);
 	r->kobj = &node->kobj;
 
 	r->debugfs = debugfs_create_dir(r->name, carveout_debugfs_root);
-	debugfs_create_file("stats", 0444, r->debugfs, r, &carveout_stats_fops);
-	debugfs_create_file("policy", 0644, r->debugfs, r,
+	debugfs_create_file("stats", 0400, r->debugfs, r, &carveout_stats_fops);
+	debugfs_create_file("policy", 0600, r->debugfs, r,
 			    &carveout_policy_fops);
 	return 0;
 

@@ -13,13 +13,17 @@
  *   the pool fills up progressively while the worker runs.
  * - So the pool holds only clean memory. An allocation that fails while
  *   dirty ranges exist zeroes them itself (carveout_zero_drain()), waits
- *   for the ones the worker has in hand, and retries once.
+ *   for the ones others have in hand, and retries once. It deals only
+ *   with the ranges that were dirty when it failed: under steady frees
+ *   "until nothing is being zeroed" might never come. The wait is
+ *   killable.
  *
- * A range keeps its place on the dirty list while it is being zeroed
- * (marked busy) and leaves it under the lock in the same step that
- * returns it to the pool, so a reader holding the lock sees every page
- * either allocated to a buffer, on the dirty list or free in the pool.
- * The lock is never held across a memset.
+ * A range moves from the dirty list to the zeroing list when someone
+ * takes it and leaves that list under the lock in the same step that
+ * returns it to the pool. Both lists stay in the order the ranges were
+ * freed (carveout_range.seq), which is what lets a drain tell the ranges
+ * that were dirty when it started from later ones. The lock is never held
+ * across a memset.
  *
  * Cache policy of the zeroing:
  *
@@ -37,12 +41,12 @@
  *   before the range can be handed out. No cache maintenance is needed
  *   because no cacheable alias exists.
  */
-#include <linux/bitmap.h>
 #include <linux/cpumask.h>
 #include <linux/io.h>
 #include <linux/minmax.h>
 #include <linux/mm.h>
 #include <linux/sched.h>
+#include <linux/sched/signal.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -57,11 +61,11 @@
 static void carveout_zero_range(struct carveout_region *r,
 				struct carveout_range *range)
 {
-	char *vaddr = (char *)r->zero_vaddr + range->offset;
+	char *vaddr = (char *)r->zero_vaddr + range->ext.offset;
 	size_t done, len;
 
-	for (done = 0; done < range->size; done += len) {
-		len = min_t(size_t, range->size - done, CARVEOUT_ZERO_STEP);
+	for (done = 0; done < range->ext.size; done += len) {
+		len = min_t(size_t, range->ext.size - done, CARVEOUT_ZERO_STEP);
 		memset(vaddr + done, 0, len);
 		cond_resched();
 	}
@@ -69,46 +73,51 @@ static void carveout_zero_range(struct carveout_region *r,
 		wmb();	/* drain write-combine buffers before any device use */
 }
 
-/* Claim the first dirty range nobody is zeroing yet. */
-static struct carveout_range *carveout_zero_take(struct carveout_region *r)
+/* Claim the oldest dirty range, if it was freed no later than @limit. */
+static struct carveout_range *carveout_zero_take(struct carveout_region *r,
+						 u64 limit)
 {
 	struct carveout_range *range;
 
 	spin_lock(&r->lock);
-	list_for_each_entry(range, &r->dirty, node) {
-		if (!range->busy) {
-			range->busy = true;
-			r->zeroing++;
-			spin_unlock(&r->lock);
-			return range;
-		}
-	}
+	range = list_first_entry_or_null(&r->dirty, struct carveout_range,
+					 node);
+	if (range && range->seq <= limit)
+		list_move_tail(&range->node, &r->zeroing);
+	else
+		range = NULL;
 	spin_unlock(&r->lock);
-	return NULL;
+	return range;
 }
 
-/* Move a zeroed range from the dirty list to the pool in one step. */
+/* Move a zeroed range from the zeroing list to the pool in one step. */
 static void carveout_zero_return(struct carveout_region *r,
 				 struct carveout_range *range)
 {
 	spin_lock(&r->lock);
 	list_del(&range->node);
-	r->backlog -= range->size;
-	r->zeroing--;
-	carveout_alloc_free(&r->alloc, range->offset, range->size);
+	r->backlog -= range->ext.size;
+	carveout_alloc_free(&r->alloc, range->ext.offset, range->ext.size);
 	spin_unlock(&r->lock);
 	kfree(range);
 	wake_up_all(&r->zero_done);
 }
 
-static bool carveout_zero_idle(struct carveout_region *r)
+/* Is every range freed no later than @limit back in the pool? */
+static bool carveout_zero_done(struct carveout_region *r, u64 limit)
 {
-	bool idle;
+	struct carveout_range *dirty, *zeroing;
+	bool done;
 
 	spin_lock(&r->lock);
-	idle = !r->zeroing;
+	dirty = list_first_entry_or_null(&r->dirty, struct carveout_range,
+					 node);
+	zeroing = list_first_entry_or_null(&r->zeroing, struct carveout_range,
+					   node);
+	done = (!dirty || dirty->seq > limit) &&
+	       (!zeroing || zeroing->seq > limit);
 	spin_unlock(&r->lock);
-	return idle;
+	return done;
 }
 
 static void carveout_zero_worker(struct work_struct *work)
@@ -117,7 +126,7 @@ static void carveout_zero_worker(struct work_struct *work)
 						 zero_work);
 	struct carveout_range *range;
 
-	while ((range = carveout_zero_take(r))) {
+	while ((range = carveout_zero_take(r, U64_MAX))) {
 		carveout_zero_range(r, range);
 		carveout_zero_return(r, range);
 	}
@@ -136,10 +145,10 @@ void carveout_zero_free(struct carveout_range *range)
 
 	unsigned int cpu;
 
-	range->busy = false;
 	spin_lock(&r->lock);
+	range->seq = ++r->dirty_seq;
 	list_add_tail(&range->node, &r->dirty);
-	r->backlog += range->size;
+	r->backlog += range->ext.size;
 	spin_unlock(&r->lock);
 
 	/*
@@ -157,69 +166,43 @@ void carveout_zero_free(struct carveout_range *range)
 }
 
 /**
- * carveout_zero_drain() - zero every dirty range now, in the caller
+ * carveout_zero_drain() - zero, in the caller, the ranges dirty right now
  * @r: region
  *
- * For an allocation that found no room in the pool: zeroes the dirty
- * ranges nobody is working on, then waits until no range is being zeroed
- * by anyone (the worker or another allocating task), so that a retry sees
- * every range that was dirty when it was called. No lock is held while
- * waiting or zeroing.
+ * For an allocation that found no room in the pool: zeroes the ranges
+ * that are dirty at entry and that nobody is working on, then waits until
+ * the ones that others (the worker, other allocating tasks) took are back
+ * in the pool too, so that a retry sees every range that was dirty when
+ * it was called. Ranges freed later are left to the worker: under steady
+ * frees, waiting for them would never end. No lock is held while waiting
+ * or zeroing, and a fatal signal ends both.
  *
  * Context: process context, sleeps.
- * Return: true if there were dirty ranges, so a retry may succeed.
+ * Return: 1 if there were dirty ranges, so a retry may succeed; 0 if there
+ * were none; -EINTR if a fatal signal is pending.
  */
-bool carveout_zero_drain(struct carveout_region *r)
+int carveout_zero_drain(struct carveout_region *r)
 {
 	struct carveout_range *range;
 	bool pending;
+	u64 limit;
 
 	spin_lock(&r->lock);
-	pending = !list_empty(&r->dirty);
+	limit = r->dirty_seq;
+	pending = !list_empty(&r->dirty) || !list_empty(&r->zeroing);
 	spin_unlock(&r->lock);
 	if (!pending)
-		return false;
+		return 0;
 
-	while ((range = carveout_zero_take(r))) {
+	while ((range = carveout_zero_take(r, limit))) {
 		carveout_zero_range(r, range);
 		carveout_zero_return(r, range);
+		if (fatal_signal_pending(current))
+			return -EINTR;
 	}
-	wait_event(r->zero_done, carveout_zero_idle(r));
-	return true;
-}
-
-/**
- * carveout_zero_largest_free() - largest free extent, dirty ranges included
- * @r: region
- *
- * Dirty ranges count as free: an allocation that needs them zeroes them
- * itself. This is the largest request that could succeed if alignment did
- * not matter.
- *
- * Context: process context.
- * Return: bytes.
- */
-size_t carveout_zero_largest_free(struct carveout_region *r)
-{
-	unsigned long nbits = carveout_alloc_nbits(&r->alloc);
-	struct carveout_range *range;
-	unsigned long *bits;
-	size_t largest;
-
-	bits = bitmap_alloc(nbits, GFP_KERNEL);
-	if (!bits)
-		return carveout_alloc_largest_free(&r->alloc);
-
-	spin_lock(&r->lock);
-	carveout_alloc_copy_bitmap(&r->alloc, bits);
-	list_for_each_entry(range, &r->dirty, node)
-		bitmap_clear(bits, range->offset >> PAGE_SHIFT,
-			     range->size >> PAGE_SHIFT);
-	spin_unlock(&r->lock);
-
-	largest = carveout_alloc_largest_run(bits, nbits);
-	bitmap_free(bits);
-	return largest;
+	if (wait_event_killable(r->zero_done, carveout_zero_done(r, limit)))
+		return -EINTR;
+	return 1;
 }
 
 /**
@@ -239,6 +222,7 @@ int carveout_zero_init(struct carveout_region *r)
 	int ret;
 
 	INIT_LIST_HEAD(&r->dirty);
+	INIT_LIST_HEAD(&r->zeroing);
 	INIT_WORK(&r->zero_work, carveout_zero_worker);
 	init_waitqueue_head(&r->zero_done);
 
@@ -259,12 +243,14 @@ int carveout_zero_init(struct carveout_region *r)
 			goto free_pieces;
 		}
 		range->region = r;
-		range->offset = offset;
-		range->size = len;
+		range->ext.offset = offset;
+		range->ext.size = len;
 		list_add_tail(&range->node, &pieces);
 	}
 
 	spin_lock(&r->lock);
+	list_for_each_entry(range, &pieces, node)
+		range->seq = ++r->dirty_seq;
 	list_splice_tail(&pieces, &r->dirty);
 	r->backlog = r->size;
 	spin_unlock(&r->lock);
@@ -290,6 +276,8 @@ unmap:
  *
  * Stops the worker, puts the remaining dirty ranges back in the pool
  * unzeroed (the pool is about to be destroyed) and unmaps the region.
+ * With the worker stopped and no heap, nobody is zeroing: the zeroing
+ * list is empty.
  */
 void carveout_zero_destroy(struct carveout_region *r)
 {
@@ -299,7 +287,8 @@ void carveout_zero_destroy(struct carveout_region *r)
 
 	list_for_each_entry_safe(range, tmp, &r->dirty, node) {
 		list_del(&range->node);
-		carveout_alloc_free(&r->alloc, range->offset, range->size);
+		carveout_alloc_free(&r->alloc, range->ext.offset,
+				    range->ext.size);
 		kfree(range);
 	}
 	r->backlog = 0;

@@ -5,8 +5,12 @@
 # QEMU's own DTB has schema complaints of its own (for example its
 # platform-bus node). An overlay passes when the merged DTB adds no
 # message to the ones the base DTB already has, so nothing of ours is
-# ever hidden. A deliberately broken copy of the QEMU overlay must fail,
-# which shows the check can fail.
+# ever hidden. An overlay that declares deliberately bad nodes for the
+# driver's tests lists the messages they must produce, one per line, in
+# <overlay>.dt-expected ("#" starts a comment): it passes when its new
+# messages are exactly those, so a bad node that the schema stops catching
+# fails the check too. A deliberately broken copy of the QEMU overlay must
+# fail, which shows the check can fail.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 need dt-validate dt-schema
@@ -45,30 +49,39 @@ if ! dt-mk-schema -j "$bindings" >"$w/schema.json" 2>"$w/mk.log" ||
 	echo "Bail out! cannot build the schema or dump QEMU's DTB"
 	exit 0
 fi
-# Messages name the DTB file; strip it so base and merged compare.
-validate() { dt-validate -s "$w/schema.json" "$1" 2>&1 | sed "s|$1: ||" | sort; }
+# Messages name the DTB file; strip it so base and merged compare. The
+# "From schema:" lines name the schema's absolute path: drop them.
+validate() {
+	dt-validate -s "$w/schema.json" "$1" 2>&1 | sed "s|$1: ||" |
+		grep -v '^[[:space:]]*From schema:' | sort
+}
 validate "$w/base.dtb" >"$w/base.msgs"
 
-check_overlay() { # check_overlay DTSO NAME
-	local o=$1 name=$2
+check_overlay() { # check_overlay DTSO NAME [EXPECTED]
+	local o=$1 name=$2 expected=${3:-/dev/null}
 	if ! dtc -q -@ -I dts -O dtb -o "$w/$name.dtbo" "$o" 2>"$w/$name.log" ||
 		! fdtoverlay -i "$w/base.dtb" -o "$w/$name.dtb" "$w/$name.dtbo" 2>>"$w/$name.log"; then
 		return 1
 	fi
-	validate "$w/$name.dtb" | comm -13 "$w/base.msgs" - >"$w/$name.log"
+	validate "$w/$name.dtb" | comm -13 "$w/base.msgs" - >"$w/$name.msgs"
+	# What differs from the expected messages: "+" unexpected, "-" missing.
+	grep -v "^#" "$expected" | sort | diff - "$w/$name.msgs" | sed -n 's/^> /+ /p; s/^< /- /p' >"$w/$name.log"
 	[ ! -s "$w/$name.log" ]
 }
 
 for o in "${overlays[@]}"; do
 	name=$(basename "$o" .dtso)
-	check_overlay "$o" "$name"
+	expected=${o%.dtso}.dt-expected
+	[ -f "$expected" ] || expected=/dev/null
+	check_overlay "$o" "$name" "$expected"
 	result $? "dt-validate ${o#"$TOP"/}" "$w/$name.log"
 done
 
 # The check itself: a broken alignment cap and an unknown property.
 sed -e 's/dma-heap-max-align = <0x200000>;/dma-heap-max-align = <3>; bogus-prop;/' \
 	"$TOP/dts/qemu-virt-carveout.dtso" >"$w/broken.dtso"
-if check_overlay "$w/broken.dtso" broken || ! grep -q "dma-heap-max-align" "$w/broken.log"; then
+if check_overlay "$w/broken.dtso" broken "$TOP/dts/qemu-virt-carveout.dt-expected" ||
+	! grep -q "dma-heap-max-align" "$w/broken.log"; then
 	result 1 "dt-validate rejects a broken overlay" "$w/broken.log"
 else
 	result 0 "dt-validate rejects a broken overlay"

@@ -4,13 +4,18 @@
  * probe decisions, sysfs capability files, debugfs knobs and tracepoints.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <unistd.h>
+
+#include <linux/netlink.h>
 
 #include "kselftest_harness.h"
 #include "carveout_util.h"
@@ -42,10 +47,16 @@ static int kmsg_has(const char *a, const char *b)
 	return found;
 }
 
+/* The heaps of the QEMU overlay that are well formed. */
+static const char *const good_heaps[] = { "camera", "display", "video" };
+
 /*
- * The QEMU overlay declares malformed regions (too small, unaligned, and
- * two that overlap each other): each is skipped with its reason, and the
- * well-formed heaps still come up.
+ * The QEMU overlay declares malformed regions (too small, unaligned, two
+ * that overlap each other, one overlapping a reserved region that is not a
+ * heap), regions that other reserved-memory users own (reusable, a device
+ * coherent pool), and names that the binding's pattern refuses: each is
+ * skipped with its reason, and the well-formed heaps still come up.
+ * A NULL heap is a name ("." or "..") that no stat() can check.
  */
 TEST(malformed_regions_are_skipped_with_a_reason)
 {
@@ -56,6 +67,17 @@ TEST(malformed_regions_are_skipped_with_a_reason)
 		{ "unaligned", "unaligned@7c200800: skipped:", "not aligned to the page size" },
 		{ "overlap-a", "overlap-a@7c400000: skipped:", "overlaps /reserved-memory/overlap-b" },
 		{ "overlap-b", "overlap-b@7c480000: skipped:", "overlaps /reserved-memory/overlap-a" },
+		{ "reusable", "reusable@7c600000: skipped:", "is reusable" },
+		{ "coherent-pool", "coherent-pool@7c800000: skipped:",
+		  "claimed by another reserved-memory driver" },
+		{ "over-firmware", "over-firmware@7cc00000: skipped:",
+		  "overlaps /reserved-memory/firmware@7ce00000, which is not a carveout" },
+		{ NULL, "name-dot@7d000000: skipped:", "dma-heap-name \".\" does not match" },
+		{ NULL, "name-dotdot@7d200000: skipped:", "dma-heap-name \"..\" does not match" },
+		{ "Camera", "name-upper@7d400000: skipped:",
+		  "dma-heap-name \"Camera\" does not match" },
+		{ "a123456789012345678901234567890123456789012345678901234567890123",
+		  "name-long@7d600000: skipped:", "does not match" },
 	};
 	char path[256];
 	struct stat st;
@@ -64,14 +86,67 @@ TEST(malformed_regions_are_skipped_with_a_reason)
 	if (stat(BROKEN_NODE, &st))
 		SKIP(return, "this board declares no malformed region");
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		EXPECT_EQ(1, kmsg_has(bad[i].line, bad[i].reason))
+			TH_LOG("no '%s ... %s' in the kernel log", bad[i].line, bad[i].reason);
+		if (!bad[i].heap)
+			continue;
 		snprintf(path, sizeof(path), "/dev/dma_heap/%s", bad[i].heap);
 		EXPECT_NE(0, stat(path, &st)) TH_LOG("%s exists", path);
 		snprintf(path, sizeof(path), CV_SYSFS "/%s", bad[i].heap);
 		EXPECT_NE(0, stat(path, &st)) TH_LOG("%s exists", path);
-		EXPECT_EQ(1, kmsg_has(bad[i].line, bad[i].reason))
-			TH_LOG("no '%s ... %s' in the kernel log", bad[i].line, bad[i].reason);
 	}
-	EXPECT_EQ(0, stat("/dev/dma_heap/video", &st));
+	for (i = 0; i < sizeof(good_heaps) / sizeof(good_heaps[0]); i++) {
+		snprintf(path, sizeof(path), "/dev/dma_heap/%s", good_heaps[i]);
+		EXPECT_EQ(0, stat(path, &st)) TH_LOG("%s is missing", path);
+	}
+}
+
+/* Entries of @dir other than one "." and one ".."; -1 if it cannot be read. */
+static int count_entries(const char *dir, int *dots)
+{
+	struct dirent *de;
+	int n = 0;
+	DIR *d;
+
+	*dots = 0;
+	d = opendir(dir);
+	if (!d)
+		return -1;
+	while ((de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			(*dots)++;
+		else
+			n++;
+	}
+	closedir(d);
+	return n;
+}
+
+/*
+ * Exactly the well-formed regions became heaps: the carveout sysfs
+ * directory holds their three entries and nothing else, and no heap
+ * device is named "." or ".." (a directory lists each of those once).
+ */
+TEST(only_well_formed_regions_become_heaps)
+{
+	char path[256];
+	struct stat st;
+	unsigned int i;
+	int dots;
+
+	if (stat(BROKEN_NODE, &st))
+		SKIP(return, "this board declares no malformed region");
+	EXPECT_EQ((int)(sizeof(good_heaps) / sizeof(good_heaps[0])),
+		  count_entries(CV_SYSFS, &dots));
+	EXPECT_EQ(2, dots) TH_LOG(CV_SYSFS " lists a heap named \".\" or \"..\"");
+	for (i = 0; i < sizeof(good_heaps) / sizeof(good_heaps[0]); i++) {
+		snprintf(path, sizeof(path), CV_SYSFS "/%s", good_heaps[i]);
+		EXPECT_EQ(0, stat(path, &st)) TH_LOG("%s is missing", path);
+	}
+	EXPECT_LE(0, count_entries("/sys/class/dma_heap", &dots));
+	EXPECT_EQ(2, dots) TH_LOG("/sys/class/dma_heap lists a heap named \".\" or \"..\"");
+	EXPECT_LE(0, count_entries("/dev/dma_heap", &dots));
+	EXPECT_EQ(2, dots) TH_LOG("/dev/dma_heap lists a heap named \".\" or \"..\"");
 }
 
 TEST(every_heap_publishes_world_readable_capabilities)
@@ -96,6 +171,56 @@ TEST(every_heap_publishes_world_readable_capabilities)
 			EXPECT_EQ(0444U, st.st_mode & 0777) TH_LOG("%s", path);
 		}
 	}
+}
+
+/* Does the uevent in @msg (@len bytes of NUL-separated strings) hold @kv? */
+static int uevent_has(const char *msg, size_t len, const char *kv)
+{
+	size_t off;
+
+	for (off = 0; off < len; off += strlen(msg + off) + 1)
+		if (!strcmp(msg + off, kv))
+			return 1;
+	return 0;
+}
+
+/*
+ * A heap is announced to udev by its dma_heap class device (which
+ * udev/60-dma-heap.rules matches), not by the carveout sysfs directory,
+ * which has no kset and sends no uevent. Replaying the device's "add"
+ * must give a uevent that names the subsystem and the device node.
+ */
+TEST(heap_is_announced_by_its_dma_heap_device_uevent)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = 1 };
+	struct timeval tv = { .tv_sec = 2 };
+	char path[512], head[300], devname[300];
+	static char msg[8192];
+	struct cv_heap heap;
+	int sock, found = 0;
+	ssize_t n;
+
+	if (cv_find_heap(1, &heap) && cv_find_heap(0, &heap))
+		SKIP(return, "no carveout heap");
+	sock = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_KOBJECT_UEVENT);
+	ASSERT_LE(0, sock);
+	ASSERT_EQ(0, bind(sock, (struct sockaddr *)&sa, sizeof(sa)));
+	ASSERT_EQ(0, setsockopt(sock, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)));
+
+	snprintf(path, sizeof(path), "/sys/class/dma_heap/%s/uevent", heap.name);
+	ASSERT_EQ(0, cv_write_str(path, "add"));
+	snprintf(head, sizeof(head), "add@/devices/virtual/dma_heap/%s", heap.name);
+	snprintf(devname, sizeof(devname), "DEVNAME=dma_heap/%s", heap.name);
+	while (!found && (n = recv(sock, msg, sizeof(msg) - 1, 0)) > 0) {
+		msg[n] = '\0';
+		if (strcmp(msg, head))
+			continue;
+		found = 1;
+		EXPECT_TRUE(uevent_has(msg, n, "SUBSYSTEM=dma_heap"));
+		EXPECT_TRUE(uevent_has(msg, n, devname)) TH_LOG("no %s", devname);
+	}
+	EXPECT_TRUE(found) TH_LOG("no uevent '%s'", head);
+	close(sock);
 }
 
 TEST(policy_switch_accepts_known_and_refuses_unknown)

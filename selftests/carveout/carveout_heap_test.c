@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Carveout heap kselftests: allocation, mapping, zeroing, exhaustion,
- * import into vgem, CPU-access sync, naming and bad input.
+ * failing allocations under steady frees, import into vgem, CPU-access
+ * sync, naming and bad input.
  *
  * Each test runs once on a cached carveout heap and once on an uncached
  * one, found through the heap's sysfs capabilities. Every test ends by
@@ -14,7 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <signal.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <linux/dma-buf.h>
@@ -247,6 +250,157 @@ TEST_F(heap, exhaustion_fails_enomem_then_smaller_fits)
 		close(big);
 	for (i = 0; i < 3; i++)
 		close(fds[i]);
+}
+
+/*
+ * Steady frees: processes that allocate and free buffers of @len in a
+ * loop, so the zeroing worker is never idle. Each allocates only while the
+ * pool holds clean memory to spare (size - used - zero_backlog), so that
+ * its own allocations never fail and never wait for zeroing: it goes on
+ * freeing whatever the task under test does. They stop when killed, or
+ * after CHURN_MAX_S on their own.
+ */
+#define CHURNERS	3
+#define CHURN_MAX_S	30.0
+/* An allocation that fails must not take longer than this, churn or not. */
+#define PROMPT_S	5.0
+
+static void churn_start(const struct cv_heap *heap, int heap_fd, size_t len,
+			pid_t *pids)
+{
+	double end = cv_now() + CHURN_MAX_S;
+	uint64_t used, backlog;
+	int i, fd;
+
+	for (i = 0; i < CHURNERS; i++) {
+		pids[i] = fork();
+		if (pids[i])
+			continue;
+		while (cv_now() < end) {
+			if (cv_stat(heap->name, "used", &used) ||
+			    cv_stat(heap->name, "zero_backlog", &backlog))
+				_exit(1);
+			if (used + backlog + 4 * len > heap->size) {
+				usleep(200);
+				continue;
+			}
+			fd = cv_alloc(heap_fd, len, O_RDWR | O_CLOEXEC, 0);
+			if (fd >= 0)
+				close(fd);
+		}
+		_exit(0);
+	}
+}
+
+static void churn_stop(pid_t *pids)
+{
+	int i;
+
+	for (i = 0; i < CHURNERS; i++) {
+		if (pids[i] <= 0)
+			continue;
+		kill(pids[i], SIGKILL);
+		waitpid(pids[i], NULL, 0);
+	}
+}
+
+/* Reap @pid within @limit seconds; returns the wait status or -1. */
+static int reap_within(pid_t pid, double limit)
+{
+	double end = cv_now() + limit;
+	int status;
+
+	while (cv_now() < end) {
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			return status;
+		usleep(10000);
+	}
+	return -1;
+}
+
+/*
+ * A request that the heap cannot meet (half of it is held) drains the
+ * dirty ranges and retries. The drain waits only for the ranges that were
+ * dirty when it started, so while other processes keep freeing it still
+ * fails with ENOMEM promptly instead of waiting for zeroing to go idle.
+ */
+TEST_F(heap, failing_alloc_returns_enomem_promptly_under_steady_frees)
+{
+	size_t len = self->heap.size / 32 < self->page ? self->page : self->heap.size / 32;
+	pid_t churn[CHURNERS], waiter;
+	int hold, status, pipefd[2];
+	double t0, elapsed;
+	uint64_t backlog;
+	int err = 0, late;
+
+	hold = cv_alloc(self->heap_fd, self->heap.size / 2, O_RDWR | O_CLOEXEC, 0);
+	ASSERT_LE(0, hold);
+	ASSERT_EQ(0, pipe(pipefd));
+	churn_start(&self->heap, self->heap_fd, len, churn);
+	usleep(300000);		/* let the backlog build up */
+	if (!cv_stat(self->heap.name, "zero_backlog", &backlog))
+		TH_LOG("zero_backlog when the allocation starts: %llu bytes",
+		       (unsigned long long)backlog);
+
+	t0 = cv_now();
+	waiter = fork();
+	if (!waiter) {
+		err = cv_alloc(self->heap_fd, self->heap.size, O_RDWR | O_CLOEXEC, 0);
+		if (write(pipefd[1], &err, sizeof(err)) != sizeof(err))
+			_exit(2);
+		_exit(0);
+	}
+	status = reap_within(waiter, PROMPT_S);
+	elapsed = cv_now() - t0;
+	churn_stop(churn);
+	late = status == -1;
+	if (late)
+		waitpid(waiter, &status, 0);	/* returns once the churn stopped */
+	EXPECT_FALSE(late) TH_LOG("the failing allocation took more than %.1f s under steady frees",
+				  PROMPT_S);
+	ASSERT_EQ((ssize_t)sizeof(err), read(pipefd[0], &err, sizeof(err)));
+	EXPECT_EQ(-ENOMEM, err) TH_LOG("allocation of the whole heap: %s", strerror(-err));
+	TH_LOG("failing allocation under steady frees took %.3f s", elapsed);
+	close(pipefd[0]);
+	close(pipefd[1]);
+	close(hold);
+}
+
+/*
+ * A task that keeps retrying a request the heap cannot meet, while other
+ * processes keep freeing, spends its time waiting for zeroing: SIGKILL
+ * must end it promptly (the wait is killable), not after the frees stop.
+ */
+TEST_F(heap, sigkilled_waiter_dies_promptly_under_steady_frees)
+{
+	size_t len = self->heap.size / 32 < self->page ? self->page : self->heap.size / 32;
+	pid_t churn[CHURNERS], waiter;
+	double t0, elapsed;
+	int hold, status, late;
+
+	hold = cv_alloc(self->heap_fd, self->heap.size / 2, O_RDWR | O_CLOEXEC, 0);
+	ASSERT_LE(0, hold);
+	churn_start(&self->heap, self->heap_fd, len, churn);
+	usleep(300000);
+
+	waiter = fork();
+	if (!waiter) {
+		for (;;)
+			cv_alloc(self->heap_fd, self->heap.size, O_RDWR | O_CLOEXEC, 0);
+	}
+	usleep(500000);
+	t0 = cv_now();
+	kill(waiter, SIGKILL);
+	status = reap_within(waiter, PROMPT_S);
+	elapsed = cv_now() - t0;
+	churn_stop(churn);
+	late = status == -1;
+	if (late)
+		waitpid(waiter, &status, 0);
+	EXPECT_FALSE(late) TH_LOG("SIGKILLed waiter still alive after %.1f s", PROMPT_S);
+	EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	TH_LOG("SIGKILLed waiter reaped after %.3f s", elapsed);
+	close(hold);
 }
 
 TEST_F(heap, alloc_zero_len_fails_einval)

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -176,6 +177,48 @@ TEST_F(perm, group_rule_grants_access_to_members_only)
 	}
 	EXPECT_EQ(0, child_status(pid));
 	EXPECT_EQ(0, cv_wait_idle(self->heap.name));
+}
+
+/*
+ * The sysfs capabilities (static properties and two aggregate byte
+ * counts) are for everyone: an unprivileged process reads each of them.
+ * The debugfs statistics hold the physical base address and per-region
+ * counters, and the policy knob changes placement: they are root's alone
+ * by their own mode, whatever mode debugfs is mounted with.
+ */
+TEST_F(perm, capabilities_world_readable_statistics_root_only)
+{
+	static const char *const world[] = {
+		"contiguous", "cached", "size", "free", "largest_free", "align",
+	};
+	static const char *const root_only[] = { "stats", "policy" };
+	char path[512], buf[64];
+	struct stat st;
+	unsigned int i;
+	pid_t pid;
+
+	for (i = 0; i < sizeof(world) / sizeof(world[0]); i++) {
+		snprintf(path, sizeof(path), CV_SYSFS "/%s/%s", self->heap.name, world[i]);
+		ASSERT_EQ(0, stat(path, &st)) TH_LOG("%s", path);
+		EXPECT_EQ(0444U, st.st_mode & 07777) TH_LOG("%s", path);
+	}
+	for (i = 0; i < sizeof(root_only) / sizeof(root_only[0]); i++) {
+		snprintf(path, sizeof(path), CV_DEBUGFS "/%s/%s", self->heap.name, root_only[i]);
+		ASSERT_EQ(0, stat(path, &st)) TH_LOG("%s", path);
+		EXPECT_EQ(0U, st.st_mode & 0077) TH_LOG("%s has mode %o", path, st.st_mode & 07777);
+	}
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		drop_to(NOBODY, NOBODY, 0);
+		for (i = 0; i < sizeof(world) / sizeof(world[0]); i++) {
+			snprintf(path, sizeof(path), CV_SYSFS "/%s/%s", self->heap.name, world[i]);
+			if (cv_read_str(path, buf, sizeof(buf)))
+				_exit(1 + i);
+		}
+		_exit(0);
+	}
+	EXPECT_EQ(0, child_status(pid)) TH_LOG("nobody cannot read a capability file");
 }
 
 TEST_HARNESS_MAIN

@@ -22,6 +22,14 @@ size_t cv_page_size(void)
 	return (size_t)sysconf(_SC_PAGESIZE);
 }
 
+double cv_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 int cv_sysfs_u64(const char *heap, const char *attr, uint64_t *val)
 {
 	char path[256], buf[64], *end;

@@ -65,5 +65,7 @@ int cv_read_str(const char *path, char *buf, size_t len);
 int cv_write_str(const char *path, const char *s);
 
 size_t cv_page_size(void);
+/* CLOCK_MONOTONIC in seconds. */
+double cv_now(void);
 
 #endif
