@@ -58,8 +58,15 @@ key=$( { echo "$srckey"; aarch64-linux-gnu-gcc --version | head -1; cat "${frags
 obj=$KERNEL_CACHE/$variant-$pg-$key
 log=$LOGS/kernel-$variant-$pg.log
 
+# One build per cache entry at a time: a second caller (another work tree,
+# a parallel make) waits for the first and then finds the entry ready.
+if [ ! -e "$obj/.ready" ]; then
+	exec 9>"$KERNEL_CACHE/.lock-$variant-$pg"
+	flock 9
+fi
 if [ ! -e "$obj/.ready" ]; then
 	say "  kernel $variant/$page: building (log: ${log#"$TOP"/})"
+	rm -rf "$obj"
 	mkdir -p "$obj"
 	cc=aarch64-linux-gnu-gcc
 	command -v ccache >/dev/null && cc="ccache $cc"
