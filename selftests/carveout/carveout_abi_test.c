@@ -4,6 +4,7 @@
  * probe decisions, sysfs capability files, debugfs knobs and tracepoints.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -15,7 +16,7 @@
 #include "kselftest_harness.h"
 #include "carveout_util.h"
 
-#define BROKEN_NODE "/proc/device-tree/reserved-memory/broken@7c000000"
+#define RESERVED_MEMORY "/proc/device-tree/reserved-memory"
 #define TRACING "/sys/kernel/tracing"
 
 /* Does the kernel log hold a line containing both @a and @b? */
@@ -43,33 +44,61 @@ static int kmsg_has(const char *a, const char *b)
 }
 
 /*
- * The QEMU overlay declares malformed regions (too small, unaligned, and
- * two that overlap each other): each is skipped with its reason, and the
- * well-formed heaps still come up.
+ * The full name ("broken@7c000000") of the reserved-memory node called
+ * @name, wherever the board puts it; 0, or -ENOENT if there is none.
+ */
+static int reserved_node(const char *name, char *node, size_t len)
+{
+	size_t n = strlen(name);
+	struct dirent *de;
+	int ret = -ENOENT;
+	DIR *d;
+
+	d = opendir(RESERVED_MEMORY);
+	if (!d)
+		return -errno;
+	while ((de = readdir(d))) {
+		if (!strncmp(de->d_name, name, n) && de->d_name[n] == '@') {
+			snprintf(node, len, "%s", de->d_name);
+			ret = 0;
+			break;
+		}
+	}
+	closedir(d);
+	return ret;
+}
+
+/*
+ * The QEMU boards' overlays declare malformed regions (too small,
+ * unaligned, and two that overlap each other): each is skipped with its
+ * reason, and the well-formed heaps still come up.
  */
 TEST(malformed_regions_are_skipped_with_a_reason)
 {
 	static const struct {
-		const char *heap, *line, *reason;
+		const char *heap, *reason;
 	} bad[] = {
-		{ "broken", "broken@7c000000: skipped:", "smaller than one page" },
-		{ "unaligned", "unaligned@7c200800: skipped:", "not aligned to the page size" },
-		{ "overlap-a", "overlap-a@7c400000: skipped:", "overlaps /reserved-memory/overlap-b" },
-		{ "overlap-b", "overlap-b@7c480000: skipped:", "overlaps /reserved-memory/overlap-a" },
+		{ "broken", "smaller than one page" },
+		{ "unaligned", "not aligned to the page size" },
+		{ "overlap-a", "overlaps /reserved-memory/overlap-b@" },
+		{ "overlap-b", "overlaps /reserved-memory/overlap-a@" },
 	};
-	char path[256];
+	char path[256], node[256], line[288];
 	struct stat st;
 	unsigned int i;
 
-	if (stat(BROKEN_NODE, &st))
+	if (reserved_node("broken", node, sizeof(node)))
 		SKIP(return, "this board declares no malformed region");
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ASSERT_EQ(0, reserved_node(bad[i].heap, node, sizeof(node)))
+			TH_LOG("no %s node under " RESERVED_MEMORY, bad[i].heap);
+		snprintf(line, sizeof(line), "%s: skipped:", node);
 		snprintf(path, sizeof(path), "/dev/dma_heap/%s", bad[i].heap);
 		EXPECT_NE(0, stat(path, &st)) TH_LOG("%s exists", path);
 		snprintf(path, sizeof(path), CV_SYSFS "/%s", bad[i].heap);
 		EXPECT_NE(0, stat(path, &st)) TH_LOG("%s exists", path);
-		EXPECT_EQ(1, kmsg_has(bad[i].line, bad[i].reason))
-			TH_LOG("no '%s ... %s' in the kernel log", bad[i].line, bad[i].reason);
+		EXPECT_EQ(1, kmsg_has(line, bad[i].reason))
+			TH_LOG("no '%s ... %s' in the kernel log", line, bad[i].reason);
 	}
 	EXPECT_EQ(0, stat("/dev/dma_heap/video", &st));
 }
