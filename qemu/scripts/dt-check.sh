@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Validate the DT binding and every overlay in dts/ with Debian's
-# dt-schema tools; print KTAP (one result per file).
+# dt-schema tools; print KTAP (one result per file, and one per board
+# for the board's overlays merged together, as run.sh merges them).
 #
 # QEMU's own DTB has schema complaints of its own (for example its
 # platform-bus node). An overlay passes when the merged DTB adds no
@@ -20,7 +21,8 @@ schemas=("$bindings"/*/*.yaml)
 overlays=("$TOP"/dts/*.dtso "$TOP"/dts/examples/*.dtso)
 
 echo "KTAP version 1"
-echo "1..$(( ${#schemas[@]} + ${#overlays[@]} + 1 ))"
+read -ra boards <<<"$BOARDS"
+echo "1..$(( ${#schemas[@]} + ${#overlays[@]} + ${#boards[@]} + 1 ))"
 n=0
 result() { # result OK NAME [DIAG_FILE]
 	n=$((n + 1))
@@ -49,26 +51,38 @@ fi
 validate() { dt-validate -s "$w/schema.json" "$1" 2>&1 | sed "s|$1: ||" | sort; }
 validate "$w/base.dtb" >"$w/base.msgs"
 
-check_overlay() { # check_overlay DTSO NAME
-	local o=$1 name=$2
-	if ! dtc -q -@ -I dts -O dtb -o "$w/$name.dtbo" "$o" 2>"$w/$name.log" ||
-		! fdtoverlay -i "$w/base.dtb" -o "$w/$name.dtb" "$w/$name.dtbo" 2>>"$w/$name.log"; then
-		return 1
-	fi
+check_overlay() { # check_overlay NAME DTSO...
+	local name=$1 o dtbos=()
+	shift
+	: >"$w/$name.log"
+	for o in "$@"; do
+		dtbos+=("$w/$name-$(basename "$o" .dtso).dtbo")
+		dtc -q -@ -I dts -O dtb -o "${dtbos[-1]}" "$o" 2>>"$w/$name.log" || return 1
+	done
+	fdtoverlay -i "$w/base.dtb" -o "$w/$name.dtb" "${dtbos[@]}" 2>>"$w/$name.log" || return 1
 	validate "$w/$name.dtb" | comm -13 "$w/base.msgs" - >"$w/$name.log"
 	[ ! -s "$w/$name.log" ]
 }
 
 for o in "${overlays[@]}"; do
 	name=$(basename "$o" .dtso)
-	check_overlay "$o" "$name"
+	check_overlay "$name" "$o"
 	result $? "dt-validate ${o#"$TOP"/}" "$w/$name.log"
+done
+
+for b in "${boards[@]}"; do
+	files=()
+	for o in $(board_overlays "$b"); do
+		files+=("$TOP/dts/$o.dtso")
+	done
+	check_overlay "board-$b" "${files[@]}"
+	result $? "dt-validate board $b (merged: $(board_overlays "$b"))" "$w/board-$b.log"
 done
 
 # The check itself: a broken alignment cap and an unknown property.
 sed -e 's/dma-heap-max-align = <0x200000>;/dma-heap-max-align = <3>; bogus-prop;/' \
 	"$TOP/dts/qemu-virt-carveout.dtso" >"$w/broken.dtso"
-if check_overlay "$w/broken.dtso" broken || ! grep -q "dma-heap-max-align" "$w/broken.log"; then
+if check_overlay broken "$w/broken.dtso" || ! grep -q "dma-heap-max-align" "$w/broken.log"; then
 	result 1 "dt-validate rejects a broken overlay" "$w/broken.log"
 else
 	result 0 "dt-validate rejects a broken overlay"
