@@ -39,7 +39,7 @@ none) ;;
 smmuv3) machine=virt,iommu=smmuv3 ;;
 *) die "unknown IOMMU '$IOMMU' (none|smmuv3)" ;;
 esac
-# Per board: guest memory (-m must reach the top of the highest DT bank),
+# Per board: guest memory (-m must reach the top of the highest bank),
 # extra devices and kernel command line; its DT overlays are listed by
 # board_overlays (lib.sh).
 case "$BOARD" in
@@ -48,7 +48,8 @@ virt)
 	devices=()
 	cmdline="" ;;
 imx8q)
-	# RAM 0x40000000-0x11fffffff; the DT keeps two banks of it.
+	# RAM 0x40000000-0x11fffffff; a no-map region makes the hole
+	# between the banks (dts/qemu-imx8q-memory.dtso says why).
 	: "${MEM:=3584}"
 	devices=(-device "edu,dma_mask=0xffffffff")
 	# 32 MiB of bounce buffers (16384 slabs of 2 KiB).
