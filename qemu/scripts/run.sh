@@ -59,7 +59,7 @@ esac
 read -ra dtsos <<<"$(board_overlays "$BOARD")"
 case "$SWIOTLB" in
 '') ;;
-force) cmdline="$cmdline swiotlb=force" ;;
+force) cmdline="${cmdline:+$cmdline }swiotlb=force" ;;
 *) die "unknown SWIOTLB '$SWIOTLB' (force, or empty for the board's default)" ;;
 esac
 board=(-cpu cortex-a57 -smp 2 -m "$MEM")
