@@ -10,8 +10,13 @@
 # Variables: PAGE_SIZE=4K|64K  KVARIANT=debug|release  IOMMU=none|smmuv3
 #            SUITE=all|upstream|kunit|kselftest  V=1 (show everything)
 #            ONLY=GLOB[,GLOB] (only the guest tests whose name matches)
-# check boots twice (no IOMMU: all suites; SMMUv3: kselftests) unless
-# IOMMU or SUITE is set.
+#            BOARD=virt|imx8q (imx8q: i.MX8QM-class memory map, RAM above
+#              4 GiB, SWIOTLB; Documentation/porting.rst)
+#            SWIOTLB=force (swiotlb=force; alone, runs importer_* and
+#              carveout_* of the kselftests)
+# check boots four times (no IOMMU: all suites; SMMUv3: kselftests;
+# BOARD=imx8q: kselftests; SWIOTLB=force: importer and carveout
+# kselftests) unless IOMMU, SUITE, BOARD or SWIOTLB is set.
 # See README.md.
 
 TOP       := $(CURDIR)
@@ -19,7 +24,7 @@ BUILD     ?= $(TOP)/build
 S         := $(TOP)/qemu/scripts
 PAGE_SIZE ?= 4K
 V         ?= 0
-export TOP BUILD PAGE_SIZE IOMMU V KVARIANT SUITE TIMEOUT KERNEL_CACHE ONLY
+export TOP BUILD PAGE_SIZE IOMMU V KVARIANT SUITE TIMEOUT KERNEL_CACHE ONLY BOARD SWIOTLB
 
 CROSS_CC  ?= aarch64-linux-gnu-gcc
 HOST_OUT  := $(BUILD)/host
@@ -28,7 +33,7 @@ HOST_OUT  := $(BUILD)/host
 .DELETE_ON_ERROR:
 
 help:
-	@sed -n '3,16p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,21p' Makefile | sed 's/^# \{0,1\}//'
 
 deps:
 	@$(S)/deps.sh

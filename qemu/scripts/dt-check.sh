@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Validate the DT binding and every overlay in dts/ with Debian's
-# dt-schema tools; print KTAP (one result per file).
+# dt-schema tools; print KTAP (one result per file, and one per board
+# for the board's overlays merged together, as run.sh merges them).
 #
 # QEMU's own DTB has schema complaints of its own (for example its
 # platform-bus node). An overlay passes when the merged DTB adds no
@@ -24,7 +25,8 @@ schemas=("$bindings"/*/*.yaml)
 overlays=("$TOP"/dts/*.dtso "$TOP"/dts/examples/*.dtso)
 
 echo "KTAP version 1"
-echo "1..$(( ${#schemas[@]} + ${#overlays[@]} + 1 ))"
+read -ra boards <<<"$BOARDS"
+echo "1..$(( ${#schemas[@]} + ${#overlays[@]} + ${#boards[@]} + 1 ))"
 n=0
 result() { # result OK NAME [DIAG_FILE]
 	n=$((n + 1))
@@ -57,31 +59,45 @@ validate() {
 }
 validate "$w/base.dtb" >"$w/base.msgs"
 
-check_overlay() { # check_overlay DTSO NAME [EXPECTED]
-	local o=$1 name=$2 expected=${3:-/dev/null}
-	if ! dtc -q -@ -I dts -O dtb -o "$w/$name.dtbo" "$o" 2>"$w/$name.log" ||
-		! fdtoverlay -i "$w/base.dtb" -o "$w/$name.dtb" "$w/$name.dtbo" 2>>"$w/$name.log"; then
-		return 1
-	fi
+check_overlay() { # check_overlay NAME DTSO...
+	local name=$1 o dtbos=() expected
+	shift
+	: >"$w/$name.log"
+	: >"$w/$name.expected"
+	for o in "$@"; do
+		dtbos+=("$w/$name-$(basename "$o" .dtso).dtbo")
+		dtc -q -@ -I dts -O dtb -o "${dtbos[-1]}" "$o" 2>>"$w/$name.log" || return 1
+		expected=${o%.dtso}.dt-expected
+		[ -f "$expected" ] && grep -v "^#" "$expected" >>"$w/$name.expected"
+	done
+	fdtoverlay -i "$w/base.dtb" -o "$w/$name.dtb" "${dtbos[@]}" 2>>"$w/$name.log" || return 1
 	validate "$w/$name.dtb" | comm -13 "$w/base.msgs" - >"$w/$name.msgs"
 	# What differs from the expected messages: "+" unexpected, "-" missing.
-	grep -v "^#" "$expected" | sort | diff - "$w/$name.msgs" | sed -n 's/^> /+ /p; s/^< /- /p' >"$w/$name.log"
+	sort "$w/$name.expected" | diff - "$w/$name.msgs" |
+		sed -n 's/^> /+ /p; s/^< /- /p' >"$w/$name.log"
 	[ ! -s "$w/$name.log" ]
 }
 
 for o in "${overlays[@]}"; do
 	name=$(basename "$o" .dtso)
-	expected=${o%.dtso}.dt-expected
-	[ -f "$expected" ] || expected=/dev/null
-	check_overlay "$o" "$name" "$expected"
+	check_overlay "$name" "$o"
 	result $? "dt-validate ${o#"$TOP"/}" "$w/$name.log"
+done
+
+for b in "${boards[@]}"; do
+	files=()
+	for o in $(board_overlays "$b"); do
+		files+=("$TOP/dts/$o.dtso")
+	done
+	check_overlay "board-$b" "${files[@]}"
+	result $? "dt-validate board $b (merged: $(board_overlays "$b"))" "$w/board-$b.log"
 done
 
 # The check itself: a broken alignment cap and an unknown property.
 sed -e 's/dma-heap-max-align = <0x200000>;/dma-heap-max-align = <3>; bogus-prop;/' \
 	"$TOP/dts/qemu-virt-carveout.dtso" >"$w/broken.dtso"
-if check_overlay "$w/broken.dtso" broken "$TOP/dts/qemu-virt-carveout.dt-expected" ||
-	! grep -q "dma-heap-max-align" "$w/broken.log"; then
+cp "$TOP/dts/qemu-virt-carveout.dt-expected" "$w/broken.dt-expected"
+if check_overlay broken "$w/broken.dtso" || ! grep -q "dma-heap-max-align" "$w/broken.log"; then
 	result 1 "dt-validate rejects a broken overlay" "$w/broken.log"
 else
 	result 0 "dt-validate rejects a broken overlay"

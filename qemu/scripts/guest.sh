@@ -2,35 +2,51 @@
 # Build everything the guest needs and boot it.
 # Usage: guest.sh check|demo|bench|stress|shell
 # Make variables arrive as environment: KVARIANT, PAGE_SIZE, SUITE, IOMMU,
-# TIMEOUT, V, and HOST_KTAP (host test results for the verdict).
+# BOARD, SWIOTLB, ONLY, TIMEOUT, V, and HOST_KTAP (host test results for
+# the verdict).
 #
-# check boots the board twice unless IOMMU or SUITE is given: every suite
-# without an IOMMU, then the kselftests again behind an SMMUv3, and judges
-# both runs and the host tests together.
+# A boot is IOMMU:SUITE:BOARD:SWIOTLB:ONLY. check, unless IOMMU, SUITE,
+# BOARD or SWIOTLB is given, boots four times and judges every run and
+# the host tests together:
+#   none:all:virt        every suite on the default board
+#   smmuv3:kselftest     the kselftests behind an SMMUv3
+#   none:kselftest:imx8q the kselftests on the i.MX8QM-class profile
+#   none:kselftest:virt with swiotlb=force, the importer and carveout
+#                        kselftests only (every DMA mapping bounces)
+# ONLY, when given, replaces the filter of every boot.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 S=$TOP/qemu/scripts
 
 mode=${1:?mode}
 : "${PAGE_SIZE:=4K}"
+: "${BOARD:=}" "${SWIOTLB:=}" "${ONLY:=}"
+board_overlays "${BOARD:-virt}" >/dev/null
+case "$SWIOTLB" in ''|force) ;; *) die "unknown SWIOTLB '$SWIOTLB' (force)" ;; esac
+# The swiotlb=force boot runs only the tests that map buffers for devices.
+swiotlb_only="importer_*,carveout_*"
+b=${BOARD:-virt}
 case "$mode" in
 check)
 	: "${KVARIANT:=debug}"
-	if [ -n "${IOMMU:-}${SUITE:-}" ]; then
-		boots="${IOMMU:-none}:${SUITE:-all}"
+	if [ -n "$SWIOTLB" ] && [ -z "${SUITE:-}" ]; then
+		boots=("${IOMMU:-none}:kselftest:$b:$SWIOTLB:${ONLY:-$swiotlb_only}")
+	elif [ -n "${IOMMU:-}${SUITE:-}${BOARD}${SWIOTLB}" ]; then
+		boots=("${IOMMU:-none}:${SUITE:-all}:$b:$SWIOTLB:$ONLY")
 	else
-		boots="none:all smmuv3:kselftest"
+		boots=("none:all:virt::$ONLY" "smmuv3:kselftest:virt::$ONLY"
+			"none:kselftest:imx8q::$ONLY" "none:kselftest:virt:force:${ONLY:-$swiotlb_only}")
 	fi ;;
-demo) : "${KVARIANT:=debug}"; boots="${IOMMU:-none}:${SUITE:-demo}" ;;
-bench) : "${KVARIANT:=release}"; boots="${IOMMU:-none}:bench" ;;
-stress) : "${KVARIANT:=debug}"; boots="${IOMMU:-none}:stress" ;;
-shell) : "${KVARIANT:=debug}"; boots="${IOMMU:-none}:${SUITE:-all}" ;;
+demo) : "${KVARIANT:=debug}"; boots=("${IOMMU:-none}:${SUITE:-demo}:$b:$SWIOTLB:$ONLY") ;;
+bench) : "${KVARIANT:=release}"; boots=("${IOMMU:-none}:bench:$b:$SWIOTLB:$ONLY") ;;
+stress) : "${KVARIANT:=debug}"; boots=("${IOMMU:-none}:stress:$b:$SWIOTLB:$ONLY") ;;
+shell) : "${KVARIANT:=debug}"; boots=("${IOMMU:-none}:${SUITE:-all}:$b:$SWIOTLB:$ONLY") ;;
 *) die "unknown mode '$mode'" ;;
 esac
 pg=$(echo "$PAGE_SIZE" | tr K k)
 tag=$KVARIANT-$pg
 out=$BUILD/$tag
-nboots=$(echo $boots | wc -w)
+nboots=${#boots[@]}
 n=$((4 + nboots))
 
 step() { say "[$1/$n] $2"; }
@@ -67,17 +83,34 @@ step 4 "initramfs"
 i=4
 runs=()
 rc=0
-for boot in $boots; do
+for boot in "${boots[@]}"; do
 	i=$((i + 1))
-	iommu=${boot%%:*}
-	suite=${boot#*:}
+	IFS=: read -r iommu suite board swiotlb only <<<"$boot"
+	# Run directories: mode-variant-page-iommu, then the board unless it
+	# is the default one, then swiotlb-force; no two boots share one.
 	run=$BUILD/runs/$mode-$tag-$iommu
-	if [ "$mode" = shell ]; then
-		step $i "guest shell ($KVARIANT/$PAGE_SIZE, IOMMU=$iommu); 'poweroff -f' or Ctrl-A X to leave"
-		SHELL_MODE=1 IOMMU=$iommu exec "$S/run.sh" "$KOBJ" "$out/initramfs.cpio" "$run" "$suite"
+	what="IOMMU=$iommu"
+	if [ "$board" != virt ]; then
+		run=$run-$board
+		what="$what, BOARD=$board"
 	fi
-	step $i "guest: suite '$suite' on $KVARIANT/$PAGE_SIZE, IOMMU=$iommu (log: ${run#"$TOP"/}/console.log)"
-	IOMMU=$iommu "$S/run.sh" "$KOBJ" "$out/initramfs.cpio" "$run" "$suite" || rc=1
+	if [ -n "$swiotlb" ]; then
+		run=$run-swiotlb-$swiotlb
+		what="$what, swiotlb=$swiotlb"
+	fi
+	[ -n "$only" ] && what="$what, ONLY=$only"
+	# The swiotlb=force boot is a short one (about 3 minutes): a guest
+	# that hangs there must not cost make check the full 900 s.
+	limit=${TIMEOUT:-900}
+	[ -n "$swiotlb" ] && [ -z "${TIMEOUT:-}" ] && limit=360
+	if [ "$mode" = shell ]; then
+		step $i "guest shell ($KVARIANT/$PAGE_SIZE, $what); 'poweroff -f' or Ctrl-A X to leave"
+		SHELL_MODE=1 IOMMU=$iommu BOARD=$board SWIOTLB=$swiotlb ONLY=$only \
+			exec "$S/run.sh" "$KOBJ" "$out/initramfs.cpio" "$run" "$suite"
+	fi
+	step $i "guest: suite '$suite' on $KVARIANT/$PAGE_SIZE, $what (log: ${run#"$TOP"/}/console.log)"
+	IOMMU=$iommu BOARD=$board SWIOTLB=$swiotlb ONLY=$only TIMEOUT=$limit \
+		"$S/run.sh" "$KOBJ" "$out/initramfs.cpio" "$run" "$suite" || rc=1
 	runs+=(--run "$run")
 done
 
