@@ -707,6 +707,17 @@ static int attach_map(struct thr *t, int imp, const struct buf *b,
 		ldma_importer_detach(imp, *handle);
 		return 1;
 	}
+	if (ret == -EIO && !g.heaps[b->heap].carveout && dev->dma_bits < 64 &&
+	    !(dev->flags & LDMA_IMPORTER_DEV_IOMMU)) {
+		/*
+		 * A mainline heap's pages beyond a limited device's reach
+		 * (RAM above 4 GiB on BOARD=imx8q): dma-direct bounces them,
+		 * and swiotlb cannot take segments above 256 KiB.
+		 */
+		count(t, C_ERANGE, 1);
+		ldma_importer_detach(imp, *handle);
+		return 1;
+	}
 	if (ret) {
 		unexpected(t, "importer map", ret, "%s (%s) dir %u heap %s size %" PRIu64,
 			   ldma_importer_role_name(dev->role), dev->name, dir,
@@ -1923,7 +1934,7 @@ int main(int argc, char **argv)
 	       total(C_VGEM_FENCE));
 	printf("#   importer: attaches %" PRIu64 ", maps %" PRIu64 ", device checksums %" PRIu64
 	       ", device fills %" PRIu64 ", sync brackets %" PRIu64 ", left attached %" PRIu64
-	       ", EXDEV %" PRIu64 ", ENXIO %" PRIu64 ", ERANGE %" PRIu64 "\n", total(C_IMP_ATTACH),
+	       ", EXDEV %" PRIu64 ", ENXIO %" PRIu64 ", refused beyond reach %" PRIu64 "\n", total(C_IMP_ATTACH),
 	       total(C_IMP_MAP), total(C_DEV_CHECKSUM), total(C_DEV_FILL), total(C_IMP_SYNC),
 	       total(C_IMP_LINGER), total(C_EXDEV), total(C_ENXIO), total(C_ERANGE));
 	printf("#   sync_file: exports %" PRIu64 ", imports %" PRIu64 ", waits %" PRIu64 "\n",

@@ -228,6 +228,31 @@ int imp_swiotlb_forced(void)
 	return strstr(cmdline, "swiotlb=force") != NULL;
 }
 
+int imp_mainline_may_bounce(const struct dmabuf_importer_device_info *dev)
+{
+	unsigned long long start, end, mask;
+	char line[256];
+	int found = 0;
+	FILE *f;
+
+	if (dev->flags & DMABUF_IMPORTER_DEV_IOMMU)
+		return 0;
+	if (imp_swiotlb_forced())
+		return 1;
+	if (dev->dma_bits >= 64)
+		return 0;
+	mask = (1ULL << dev->dma_bits) - 1;
+	f = fopen("/proc/iomem", "re");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (line[0] != ' ' && strstr(line, "System RAM") &&
+		    sscanf(line, "%llx-%llx", &start, &end) == 2 && end > mask)
+			found = 1;
+	fclose(f);
+	return found;
+}
+
 int imp_allow_bounce(void)
 {
 	char buf[8];

@@ -73,6 +73,15 @@ enum imp_reach {
 };
 int imp_expect_reach(const struct dmabuf_importer_device_info *dev,
 		     const char *heap);
+/*
+ * Can a mainline heap (system, CMA) hand @dev a buffer it must bounce?
+ * 1 if @dev is direct-mapped and System RAM (/proc/iomem) or swiotlb=force
+ * puts pages beyond its direct reach. dma-direct then bounces through
+ * swiotlb, which cannot take the heaps' segments above 256 KiB: such a
+ * map fails with EIO. Not our exporter; the tests accept that and nothing
+ * else.
+ */
+int imp_mainline_may_bounce(const struct dmabuf_importer_device_info *dev);
 /* Is swiotlb=force on the kernel command line? */
 int imp_swiotlb_forced(void);
 /* The exporter's allow_bounce parameter: 0, 1, or -errno. */
