@@ -32,15 +32,16 @@ FIXTURE(access) {
 
 FIXTURE_SETUP(access)
 {
+	int ret;
+
 	self->imp = self->heap_fd = self->buf = -1;
 	self->imp = imp_open();
 	ASSERT_LE(0, self->imp) TH_LOG("open %s: %s", IMP_DEV_PATH, strerror(-self->imp));
 	ASSERT_EQ(0, imp_find_device(self->imp, DMABUF_IMPORTER_ROLE_GPU, 0, &self->gpu));
-	if (cv_find_heap(1, &self->heap))
+	ret = imp_open_cached_heap(&self->heap, &self->heap_fd);
+	if (ret == -ENOENT)
 		SKIP(return, "no cached carveout heap");
-	self->heap_fd = cv_heap_open(self->heap.name);
-	ASSERT_LE(0, self->heap_fd);
-	ASSERT_EQ(0, cv_wait_idle(self->heap.name));
+	ASSERT_EQ(0, ret) TH_LOG("cached carveout heap: %s", strerror(-ret));
 	self->buf = cv_alloc(self->heap_fd, BUF_SIZE, O_RDONLY | O_CLOEXEC, 0);
 	ASSERT_LE(0, self->buf);
 	ASSERT_EQ(O_RDONLY, fcntl(self->buf, F_GETFL) & O_ACCMODE);
@@ -53,10 +54,8 @@ FIXTURE_TEARDOWN(access)
 		close(self->buf);
 	if (self->imp >= 0)
 		close(self->imp);
-	if (self->heap_fd < 0)
-		return;
-	close(self->heap_fd);
-	EXPECT_EQ(0, cv_wait_idle(self->heap.name));
+	if (self->heap_fd >= 0)
+		EXPECT_EQ(0, imp_close_heap(self->heap_fd, self->heap.name));
 }
 
 /* Offset of the first non-zero byte of the buffer, or its size. */

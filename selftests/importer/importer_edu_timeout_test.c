@@ -41,6 +41,8 @@ FIXTURE(edu_timeout) {
 
 FIXTURE_SETUP(edu_timeout)
 {
+	int ret;
+
 	self->imp = self->heap_fd = -1;
 	self->timeout[0] = 0;
 	self->imp = imp_open();
@@ -50,11 +52,10 @@ FIXTURE_SETUP(edu_timeout)
 		SKIP(return, "the 64-bit edu cannot do DMA here");
 	ASSERT_EQ(0, cv_read_str(TIMEOUT_PARAM, self->timeout, sizeof(self->timeout)))
 		TH_LOG("no %s", TIMEOUT_PARAM);
-	if (cv_find_heap(1, &self->heap))
+	ret = imp_open_cached_heap(&self->heap, &self->heap_fd);
+	if (ret == -ENOENT)
 		SKIP(return, "no cached carveout heap");
-	self->heap_fd = cv_heap_open(self->heap.name);
-	ASSERT_LE(0, self->heap_fd);
-	ASSERT_EQ(0, cv_wait_idle(self->heap.name));
+	ASSERT_EQ(0, ret) TH_LOG("cached carveout heap: %s", strerror(-ret));
 }
 
 FIXTURE_TEARDOWN(edu_timeout)
@@ -63,10 +64,8 @@ FIXTURE_TEARDOWN(edu_timeout)
 		EXPECT_EQ(0, cv_write_str(TIMEOUT_PARAM, self->timeout));
 	if (self->imp >= 0)
 		close(self->imp);
-	if (self->heap_fd < 0)
-		return;
-	close(self->heap_fd);
-	EXPECT_EQ(0, cv_wait_idle(self->heap.name));
+	if (self->heap_fd >= 0)
+		EXPECT_EQ(0, imp_close_heap(self->heap_fd, self->heap.name));
 }
 
 static int bus_master(const char *name)

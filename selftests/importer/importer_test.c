@@ -451,6 +451,8 @@ FIXTURE(imp) {
 
 FIXTURE_SETUP(imp)
 {
+	int ret;
+
 	self->imp = self->heap_fd = self->buf = -1;
 	self->imp = imp_open();
 	ASSERT_LE(0, self->imp) TH_LOG("open %s: %s", IMP_DEV_PATH, strerror(-self->imp));
@@ -459,11 +461,10 @@ FIXTURE_SETUP(imp)
 	ASSERT_EQ(0, imp_find_device(self->imp, ROLE_DISPLAY, 0, &self->display));
 	ASSERT_EQ(0, imp_find_device(self->imp, ROLE_EDU, 64, &self->edu64));
 	ASSERT_EQ(0, imp_find_device(self->imp, ROLE_EDU, 28, &self->edu28));
-	if (cv_find_heap(1, &self->heap))
+	ret = imp_open_cached_heap(&self->heap, &self->heap_fd);
+	if (ret == -ENOENT)
 		SKIP(return, "no cached carveout heap");
-	self->heap_fd = cv_heap_open(self->heap.name);
-	ASSERT_LE(0, self->heap_fd);
-	ASSERT_EQ(0, cv_wait_idle(self->heap.name));
+	ASSERT_EQ(0, ret) TH_LOG("cached carveout heap: %s", strerror(-ret));
 	self->size = MiB;
 	self->buf = cv_alloc(self->heap_fd, self->size, O_RDWR | O_CLOEXEC, 0);
 	ASSERT_LE(0, self->buf);
@@ -475,11 +476,9 @@ FIXTURE_TEARDOWN(imp)
 		close(self->buf);
 	if (self->imp >= 0)
 		close(self->imp);
-	if (self->heap_fd < 0)
-		return;
-	close(self->heap_fd);
-	EXPECT_EQ(0, cv_wait_idle(self->heap.name))
-		TH_LOG("heap %s did not return to zero used", self->heap.name);
+	if (self->heap_fd >= 0)
+		EXPECT_EQ(0, imp_close_heap(self->heap_fd, self->heap.name))
+			TH_LOG("heap %s did not return to zero used", self->heap.name);
 }
 
 TEST_F(imp, device_info_describes_every_role)

@@ -77,6 +77,8 @@ FIXTURE(unload) {
 
 FIXTURE_SETUP(unload)
 {
+	int ret;
+
 	char bits[160];
 
 	self->heap_fd = -1;
@@ -84,11 +86,10 @@ FIXTURE_SETUP(unload)
 		SKIP(return, "%s is not loaded from %s", MODULE_NAME, MODULE_FILE);
 	param("edu_dma_bits", bits, sizeof(bits));
 	snprintf(self->params, sizeof(self->params), "%s", bits);
-	if (cv_find_heap(1, &self->heap))
+	ret = imp_open_cached_heap(&self->heap, &self->heap_fd);
+	if (ret == -ENOENT)
 		SKIP(return, "no cached carveout heap");
-	self->heap_fd = cv_heap_open(self->heap.name);
-	ASSERT_LE(0, self->heap_fd);
-	ASSERT_EQ(0, cv_wait_idle(self->heap.name));
+	ASSERT_EQ(0, ret) TH_LOG("cached carveout heap: %s", strerror(-ret));
 }
 
 /* Reload with the saved parameters plus @extra; 0 or -errno. */

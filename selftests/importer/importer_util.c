@@ -201,6 +201,30 @@ int imp_find_heap(enum imp_heap_kind kind, char *name)
 	return -EINVAL;
 }
 
+int imp_open_cached_heap(struct cv_heap *heap, int *heap_fd)
+{
+	int ret;
+
+	ret = cv_find_heap(1, heap);
+	if (ret)
+		return ret;
+	*heap_fd = cv_heap_open(heap->name);
+	if (*heap_fd < 0)
+		return *heap_fd;
+	ret = cv_wait_idle(heap->name);
+	if (ret) {
+		close(*heap_fd);
+		*heap_fd = -1;
+	}
+	return ret;
+}
+
+int imp_close_heap(int heap_fd, const char *heap)
+{
+	close(heap_fd);
+	return cv_wait_idle(heap);
+}
+
 int imp_heap_base(const char *heap, uint64_t *base)
 {
 	char path[320], buf[4096], *p;

@@ -54,6 +54,15 @@ enum imp_heap_kind {
 const char *imp_heap_kind_name(enum imp_heap_kind kind);
 /* Name of a heap of @kind, copied to @name (64 bytes). */
 int imp_find_heap(enum imp_heap_kind kind, char *name);
+/*
+ * The first cached carveout heap, opened, once it is idle: 0 with @heap
+ * and @heap_fd set, -ENOENT if there is none, or another -errno.
+ */
+struct cv_heap;
+int imp_open_cached_heap(struct cv_heap *heap, int *heap_fd);
+/* Close @heap_fd and wait (bounded) for @heap to be idle again. */
+int imp_close_heap(int heap_fd, const char *heap);
+
 /* Physical base of a carveout heap, from its debugfs stats. */
 int imp_heap_base(const char *heap, uint64_t *base);
 

@@ -56,17 +56,18 @@ FIXTURE(wait) {
 
 FIXTURE_SETUP(wait)
 {
+	int ret;
+
 	self->imp = self->heap_fd = self->timeline = self->buf = -1;
 	self->child[0] = self->child[1] = -1;
 	self->imp = imp_open();
 	ASSERT_LE(0, self->imp) TH_LOG("open %s: %s", IMP_DEV_PATH, strerror(-self->imp));
 	ASSERT_EQ(0, imp_find_device(self->imp, DMABUF_IMPORTER_ROLE_CAMERA, 0,
 				     &self->camera));
-	if (cv_find_heap(1, &self->heap))
+	ret = imp_open_cached_heap(&self->heap, &self->heap_fd);
+	if (ret == -ENOENT)
 		SKIP(return, "no cached carveout heap");
-	self->heap_fd = cv_heap_open(self->heap.name);
-	ASSERT_LE(0, self->heap_fd);
-	ASSERT_EQ(0, cv_wait_idle(self->heap.name));
+	ASSERT_EQ(0, ret) TH_LOG("cached carveout heap: %s", strerror(-ret));
 	self->timeline = open(SW_SYNC_PATH, O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, self->timeline) TH_LOG("open %s: %s", SW_SYNC_PATH, strerror(errno));
 	self->buf = cv_alloc(self->heap_fd, BUF_SIZE, O_RDWR | O_CLOEXEC, 0);
@@ -90,11 +91,9 @@ FIXTURE_TEARDOWN(wait)
 		close(self->buf);
 	if (self->imp >= 0)
 		close(self->imp);
-	if (self->heap_fd < 0)
-		return;
-	close(self->heap_fd);
-	EXPECT_EQ(0, cv_wait_idle(self->heap.name))
-		TH_LOG("heap %s did not return to zero used", self->heap.name);
+	if (self->heap_fd >= 0)
+		EXPECT_EQ(0, imp_close_heap(self->heap_fd, self->heap.name))
+			TH_LOG("heap %s did not return to zero used", self->heap.name);
 }
 
 /* A write fence on @buf that signals when @timeline reaches 1. */
