@@ -100,6 +100,14 @@ int carveout_zero_init(struct carveout_region *r);
 void carveout_zero_destroy(struct carveout_region *r);
 void carveout_zero_free(struct carveout_range *range);
 int carveout_zero_drain(struct carveout_region *r);
+#if IS_ENABLED(CONFIG_KUNIT)
+/* Exported to the KUnit suite only (EXPORTED_FOR_KUNIT_TESTING). */
+struct carveout_range *carveout_zero_take(struct carveout_region *r,
+					  u64 limit);
+void carveout_zero_return(struct carveout_region *r,
+			  struct carveout_range *range);
+void carveout_zero_enqueue(struct carveout_range *range);
+#endif
 
 /* carveout_stats.c */
 int carveout_stats_init(void);

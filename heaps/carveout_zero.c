@@ -41,6 +41,7 @@
  *   before the range can be handed out. No cache maintenance is needed
  *   because no cacheable alias exists.
  */
+#include <kunit/visibility.h>
 #include <linux/cpumask.h>
 #include <linux/io.h>
 #include <linux/minmax.h>
@@ -74,8 +75,8 @@ static void carveout_zero_range(struct carveout_region *r,
 }
 
 /* Claim the oldest dirty range, if it was freed no later than @limit. */
-static struct carveout_range *carveout_zero_take(struct carveout_region *r,
-						 u64 limit)
+VISIBLE_IF_KUNIT struct carveout_range *
+carveout_zero_take(struct carveout_region *r, u64 limit)
 {
 	struct carveout_range *range;
 
@@ -89,10 +90,11 @@ static struct carveout_range *carveout_zero_take(struct carveout_region *r,
 	spin_unlock(&r->lock);
 	return range;
 }
+EXPORT_SYMBOL_IF_KUNIT(carveout_zero_take);
 
 /* Move a zeroed range from the zeroing list to the pool in one step. */
-static void carveout_zero_return(struct carveout_region *r,
-				 struct carveout_range *range)
+VISIBLE_IF_KUNIT void carveout_zero_return(struct carveout_region *r,
+					   struct carveout_range *range)
 {
 	spin_lock(&r->lock);
 	list_del(&range->node);
@@ -102,6 +104,20 @@ static void carveout_zero_return(struct carveout_region *r,
 	kfree(range);
 	wake_up_all(&r->zero_done);
 }
+EXPORT_SYMBOL_IF_KUNIT(carveout_zero_return);
+
+/* Put a freed range at the tail of the dirty list; the worker is not told. */
+VISIBLE_IF_KUNIT void carveout_zero_enqueue(struct carveout_range *range)
+{
+	struct carveout_region *r = range->region;
+
+	spin_lock(&r->lock);
+	range->seq = ++r->dirty_seq;
+	list_add_tail(&range->node, &r->dirty);
+	r->backlog += range->ext.size;
+	spin_unlock(&r->lock);
+}
+EXPORT_SYMBOL_IF_KUNIT(carveout_zero_enqueue);
 
 /* Is every range freed no later than @limit back in the pool? */
 static bool carveout_zero_done(struct carveout_region *r, u64 limit)
@@ -142,14 +158,9 @@ static void carveout_zero_worker(struct work_struct *work)
 void carveout_zero_free(struct carveout_range *range)
 {
 	struct carveout_region *r = range->region;
-
 	unsigned int cpu;
 
-	spin_lock(&r->lock);
-	range->seq = ++r->dirty_seq;
-	list_add_tail(&range->node, &r->dirty);
-	r->backlog += range->ext.size;
-	spin_unlock(&r->lock);
+	carveout_zero_enqueue(range);
 
 	/*
 	 * Zero on another CPU than the one that freed the buffer when there
@@ -204,6 +215,7 @@ int carveout_zero_drain(struct carveout_region *r)
 		return -EINTR;
 	return 1;
 }
+EXPORT_SYMBOL_IF_KUNIT(carveout_zero_drain);
 
 /**
  * carveout_zero_init() - map a region for zeroing and queue all of it
