@@ -13,10 +13,10 @@
 #            BOARD=virt|imx8q (imx8q: i.MX8QM-class memory map, RAM above
 #              4 GiB, SWIOTLB; Documentation/porting.rst)
 #            SWIOTLB=force (swiotlb=force; alone, runs carveout_* and
-#              importer_reach_test of the kselftests)
+#              importer_* of the kselftests)
 # check boots four times (no IOMMU: all suites; SMMUv3: kselftests;
-# BOARD=imx8q: kselftests; SWIOTLB=force: carveout kselftests and
-# importer_reach_test) unless IOMMU, SUITE, BOARD or SWIOTLB is set.
+# BOARD=imx8q: kselftests; SWIOTLB=force: carveout and importer
+# kselftests) unless IOMMU, SUITE, BOARD or SWIOTLB is set.
 # See README.md.
 
 TOP       := $(CURDIR)

@@ -59,7 +59,15 @@ esac
 read -ra dtsos <<<"$(board_overlays "$BOARD")"
 case "$SWIOTLB" in
 '') ;;
-force) cmdline="${cmdline:+$cmdline }swiotlb=force" ;;
+force)
+	# Every DMA of a direct-mapped device bounces. On a board whose RAM
+	# all lies in the DMA zone arm64 shrinks a pool of the default size
+	# (64 MiB, even if asked for) to 2 MiB: unless the board sets a
+	# size, ask for 32 MiB (16384 slabs of 2 KiB).
+	case "$cmdline" in
+	*swiotlb=*) cmdline=$(sed -E 's/swiotlb=([0-9]+)/swiotlb=\1,force/' <<<"$cmdline") ;;
+	*) cmdline="${cmdline:+$cmdline }swiotlb=16384,force" ;;
+	esac ;;
 *) die "unknown SWIOTLB '$SWIOTLB' (force, or empty for the board's default)" ;;
 esac
 board=(-cpu cortex-a57 -smp 2 -m "$MEM")

@@ -269,12 +269,28 @@ int cv_write_str(const char *path, const char *s)
 	return (int)n;
 }
 
+int cv_swiotlb_forced(void)
+{
+	char buf[4096], *arg, *save, *opt;
+	int forced = 0;
+
+	if (cv_read_str("/proc/cmdline", buf, sizeof(buf)))
+		return 0;
+	/* swiotlb=<slabs>[,<areas>][,force]; the last one counts. */
+	for (arg = strtok_r(buf, " \n", &save); arg; arg = strtok_r(NULL, " \n", &save)) {
+		if (strncmp(arg, "swiotlb=", 8))
+			continue;
+		opt = strrchr(arg, ',');
+		forced = !strcmp(opt ? opt + 1 : arg + 8, "force");
+	}
+	return forced;
+}
+
 int cv_bounce_refused(int cached)
 {
-	char buf[4096];
+	char buf[8];
 
-	if (cv_read_str("/proc/cmdline", buf, sizeof(buf)) ||
-	    !strstr(buf, "swiotlb=force"))
+	if (!cv_swiotlb_forced())
 		return 0;
 	if (!cached)
 		return 1;

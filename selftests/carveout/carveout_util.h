@@ -42,6 +42,11 @@ int cv_vgem_import(int vgem_fd, int buf_fd, uint32_t *handle);
 int cv_vgem_close(int vgem_fd, uint32_t handle);
 
 /*
+ * 1 if the kernel command line forces every DMA through swiotlb
+ * ("swiotlb=force", "swiotlb=32768,force", ...), 0 otherwise.
+ */
+int cv_swiotlb_forced(void);
+/*
  * 1 if the exporter refuses every direct-mapped device a buffer of a heap
  * that is @cached or not: swiotlb=force is on the command line and the
  * buffer cannot bounce (uncached, or contig_exporter.allow_bounce is 0).

@@ -28,13 +28,14 @@ FIXTURE(access) {
 	struct dmabuf_importer_device_info gpu;
 	int buf;
 	uint32_t handle;
+	int bounce;	/* allow_bounce to restore (imp_bounce_if_forced) */
 };
 
 FIXTURE_SETUP(access)
 {
 	int ret;
 
-	self->imp = self->heap_fd = self->buf = -1;
+	self->imp = self->heap_fd = self->buf = self->bounce = -1;
 	self->imp = imp_open();
 	ASSERT_LE(0, self->imp) TH_LOG("open %s: %s", IMP_DEV_PATH, strerror(-self->imp));
 	ASSERT_EQ(0, imp_find_device(self->imp, DMABUF_IMPORTER_ROLE_GPU, 0, &self->gpu));
@@ -45,11 +46,13 @@ FIXTURE_SETUP(access)
 	self->buf = cv_alloc(self->heap_fd, BUF_SIZE, O_RDONLY | O_CLOEXEC, 0);
 	ASSERT_LE(0, self->buf);
 	ASSERT_EQ(O_RDONLY, fcntl(self->buf, F_GETFL) & O_ACCMODE);
+	ASSERT_EQ(0, imp_bounce_if_forced(1, &self->bounce));
 	ASSERT_EQ(0, imp_attach(self->imp, self->buf, self->gpu.index, &self->handle));
 }
 
 FIXTURE_TEARDOWN(access)
 {
+	imp_bounce_restore(self->bounce);
 	if (self->buf >= 0)
 		close(self->buf);
 	if (self->imp >= 0)

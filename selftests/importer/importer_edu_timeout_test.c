@@ -37,13 +37,14 @@ FIXTURE(edu_timeout) {
 	struct cv_heap heap;
 	struct dmabuf_importer_device_info edu;
 	char timeout[32];
+	int bounce;	/* allow_bounce to restore (imp_bounce_if_forced) */
 };
 
 FIXTURE_SETUP(edu_timeout)
 {
 	int ret;
 
-	self->imp = self->heap_fd = -1;
+	self->imp = self->heap_fd = self->bounce = -1;
 	self->timeout[0] = 0;
 	self->imp = imp_open();
 	ASSERT_LE(0, self->imp) TH_LOG("open %s: %s", IMP_DEV_PATH, strerror(-self->imp));
@@ -56,10 +57,12 @@ FIXTURE_SETUP(edu_timeout)
 	if (ret == -ENOENT)
 		SKIP(return, "no cached carveout heap");
 	ASSERT_EQ(0, ret) TH_LOG("cached carveout heap: %s", strerror(-ret));
+	ASSERT_EQ(0, imp_bounce_if_forced(1, &self->bounce));
 }
 
 FIXTURE_TEARDOWN(edu_timeout)
 {
+	imp_bounce_restore(self->bounce);
 	if (self->timeout[0])
 		EXPECT_EQ(0, cv_write_str(TIMEOUT_PARAM, self->timeout));
 	if (self->imp >= 0)

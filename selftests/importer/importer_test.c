@@ -179,6 +179,7 @@ FIXTURE(pair) {
 	uint32_t handle;
 	int carveout;
 	int scattered;
+	int bounce;	/* allow_bounce to restore (imp_bounce_if_forced) */
 };
 
 FIXTURE_VARIANT(pair) {
@@ -217,8 +218,10 @@ FIXTURE_SETUP(pair)
 {
 	int ret;
 
-	self->imp = self->heap_fd = self->buf = -1;
+	self->imp = self->heap_fd = self->buf = self->bounce = -1;
 	self->handle = 0;
+	/* Under swiotlb=force: the default refusal, not the opt-in bounce. */
+	ASSERT_EQ(0, imp_bounce_if_forced(0, &self->bounce));
 	self->imp = imp_open();
 	ASSERT_LE(0, self->imp) TH_LOG("open %s: %s", IMP_DEV_PATH, strerror(-self->imp));
 	ASSERT_EQ(0, imp_find_device(self->imp, variant->role, variant->dma_bits, &self->dev))
@@ -238,6 +241,13 @@ FIXTURE_SETUP(pair)
 		self->buf = scattered_system_buffer(self->heap_fd, self->imp,
 						    self->gpu.index, self->size,
 						    self->keep);
+		if (imp_mainline_bounce_failed(self->buf) &&
+		    imp_mainline_may_bounce(&self->gpu)) {
+			/* It is found by mapping it on the GPU, which bounces. */
+			self->scattered = 1;
+			SKIP(return, "gpu: swiotlb cannot bounce the %s heap's segments above 256 KiB (map: %s)",
+			     self->heap, strerror(-self->buf));
+		}
 		ASSERT_LE(0, self->buf) TH_LOG("no scattered system buffer: %s",
 					       strerror(-self->buf));
 		self->scattered = 1;
@@ -268,9 +278,11 @@ FIXTURE_SETUP(pair)
 	if (!self->carveout && imp_mainline_may_bounce(&self->dev)) {
 		/* dma-direct bounces a mainline heap's buffer it cannot reach. */
 		ret = imp_map(self->imp, self->handle, DIR_BIDI, NULL);
-		if (ret == -EIO)
-			SKIP(return, "%s: a %s buffer lies beyond the %u-bit mask and swiotlb cannot bounce its segments above 256 KiB (map: EIO)",
-			     self->dev.name, self->heap, self->dev.dma_bits);
+		if (imp_mainline_bounce_failed(ret))
+			SKIP(return, "%s: a %s buffer must bounce (%s) and swiotlb cannot take its segments above 256 KiB (map: %s)",
+			     self->dev.name, self->heap,
+			     cv_swiotlb_forced() ? "swiotlb=force" : "beyond the DMA mask",
+			     strerror(-ret));
 		ASSERT_EQ(0, ret) TH_LOG("trial map on %s: %s", self->dev.name, strerror(-ret));
 		ASSERT_EQ(0, imp_unmap(self->imp, self->handle));
 	}
@@ -278,6 +290,7 @@ FIXTURE_SETUP(pair)
 
 FIXTURE_TEARDOWN(pair)
 {
+	imp_bounce_restore(self->bounce);
 	if (self->handle)
 		EXPECT_EQ(0, imp_detach(self->imp, self->handle));
 	if (self->buf >= 0)
@@ -447,13 +460,15 @@ FIXTURE(imp) {
 	struct dmabuf_importer_device_info camera, gpu, display, edu64, edu28;
 	int buf;
 	uint64_t size;
+	int bounce;	/* allow_bounce to restore (imp_bounce_if_forced) */
+	uint32_t scanout;	/* the display, or edu64 when maps bounce */
 };
 
 FIXTURE_SETUP(imp)
 {
 	int ret;
 
-	self->imp = self->heap_fd = self->buf = -1;
+	self->imp = self->heap_fd = self->buf = self->bounce = -1;
 	self->imp = imp_open();
 	ASSERT_LE(0, self->imp) TH_LOG("open %s: %s", IMP_DEV_PATH, strerror(-self->imp));
 	ASSERT_EQ(0, imp_find_device(self->imp, ROLE_CAMERA, 0, &self->camera));
@@ -468,10 +483,19 @@ FIXTURE_SETUP(imp)
 	self->size = MiB;
 	self->buf = cv_alloc(self->heap_fd, self->size, O_RDWR | O_CLOEXEC, 0);
 	ASSERT_LE(0, self->buf);
+	ASSERT_EQ(0, imp_bounce_if_forced(1, &self->bounce));
+	/*
+	 * A bounced copy lies in 256 KiB pieces wherever swiotlb had room,
+	 * which the display may refuse (EXDEV): tests that need a third
+	 * device that maps take the 64-bit edu then.
+	 */
+	self->scanout = imp_bounces(&self->display) ? self->edu64.index :
+						     self->display.index;
 }
 
 FIXTURE_TEARDOWN(imp)
 {
+	imp_bounce_restore(self->bounce);
 	if (self->buf >= 0)
 		close(self->buf);
 	if (self->imp >= 0)
@@ -608,15 +632,15 @@ TEST_F_TIMEOUT(imp, every_heap_round_trips_on_every_device, 300)
 						 strerror(-ret));
 			ret = imp_map(self->imp, h, DIR_BIDI, NULL);
 			if (ret == -EXDEV && dev_has(&dev, DMABUF_IMPORTER_DEV_CONTIG) &&
-			    !cv_is_carveout(names[i])) {
-				/* A scattered buffer is the display's to refuse. */
+			    (!cv_is_carveout(names[i]) || imp_bounces(&dev))) {
+				/* A scattered buffer (or copy) is the display's to refuse. */
 				TH_LOG("%s refuses a scattered %s buffer", dev.name, names[i]);
 				refused++;
 				EXPECT_EQ(0, imp_detach(self->imp, h));
 				close(buf);
 				continue;
 			}
-			if (ret == -EIO && !cv_is_carveout(names[i]) &&
+			if (imp_mainline_bounce_failed(ret) && !cv_is_carveout(names[i]) &&
 			    imp_mainline_may_bounce(&dev)) {
 				TH_LOG("%s cannot bounce a %s buffer beyond its reach", dev.name,
 				       names[i]);
@@ -793,7 +817,7 @@ TEST_F(imp, detach_while_mapped_unmaps_and_frees)
 	uint32_t h1, h2;
 
 	ASSERT_EQ(0, imp_attach(self->imp, self->buf, self->camera.index, &h1));
-	ASSERT_EQ(0, imp_attach(self->imp, self->buf, self->display.index, &h2));
+	ASSERT_EQ(0, imp_attach(self->imp, self->buf, self->scanout, &h2));
 	ASSERT_EQ(0, imp_map(self->imp, h1, DIR_FROM, NULL));
 	ASSERT_EQ(0, imp_map(self->imp, h2, DIR_TO, NULL));
 	close(self->buf);
@@ -858,7 +882,7 @@ TEST_F(imp, direction_mismatch_fails_eperm)
 
 	ASSERT_EQ(0, imp_attach(self->imp, self->buf, self->camera.index, &to));
 	ASSERT_EQ(0, imp_attach(self->imp, self->buf, self->gpu.index, &from));
-	ASSERT_EQ(0, imp_attach(self->imp, self->buf, self->display.index, &bidi));
+	ASSERT_EQ(0, imp_attach(self->imp, self->buf, self->scanout, &bidi));
 	ASSERT_EQ(0, imp_map(self->imp, to, DIR_TO, NULL));
 	ASSERT_EQ(0, imp_map(self->imp, from, DIR_FROM, NULL));
 	ASSERT_EQ(0, imp_map(self->imp, bidi, DIR_BIDI, NULL));
@@ -1202,7 +1226,7 @@ TEST_F(imp, attach_and_map_that_cannot_answer_leave_nothing)
 TEST_F(imp, close_with_mapped_attachments_frees_every_buffer)
 {
 	uint32_t devs[] = { self->camera.index, self->gpu.index,
-			    self->display.index, self->edu64.index };
+			    self->scanout, self->edu64.index };
 	struct cv_heap other;
 	int other_fd = -1, buf2 = -1, imp2;
 	uint64_t used;
@@ -1215,7 +1239,9 @@ TEST_F(imp, close_with_mapped_attachments_frees_every_buffer)
 		ASSERT_LE(0, other_fd);
 		buf2 = cv_alloc(other_fd, MiB, O_RDWR | O_CLOEXEC, 0);
 		ASSERT_LE(0, buf2);
-		ASSERT_EQ(0, attach_everywhere(imp2, buf2, devs, 4));
+		/* swiotlb=force: no-map buffers cannot bounce. */
+		ASSERT_EQ(cv_bounce_refused(0) ? -ERANGE : 0,
+			  attach_everywhere(imp2, buf2, devs, 4));
 		close(buf2);
 	}
 	close(self->buf);
@@ -1305,7 +1331,7 @@ TEST_F_TIMEOUT(imp, killed_process_leaks_nothing, 120)
 	struct victim v = {
 		.heap_fd = self->heap_fd,
 		.devs = { self->camera.index, self->gpu.index,
-			  self->display.index, self->edu64.index },
+			  self->scanout, self->edu64.index },
 	};
 	int status;
 	pid_t pid;
@@ -1360,6 +1386,7 @@ FIXTURE(cpu_sync) {
 	int buf;
 	char heap[64];
 	struct dmabuf_importer_device_info camera, gpu;
+	int bounce;	/* allow_bounce to restore (imp_bounce_if_forced) */
 };
 
 FIXTURE_VARIANT(cpu_sync) {
@@ -1376,7 +1403,7 @@ FIXTURE_VARIANT_ADD(cpu_sync, uncached) {
 
 FIXTURE_SETUP(cpu_sync)
 {
-	self->imp = self->heap_fd = self->buf = -1;
+	self->imp = self->heap_fd = self->buf = self->bounce = -1;
 	if (access(IMP_TRACING "/events/dma/dma_sync_sg_for_cpu", F_OK))
 		SKIP(return, "no dma tracepoints in tracefs");
 	self->imp = imp_open();
@@ -1392,10 +1419,12 @@ FIXTURE_SETUP(cpu_sync)
 	ASSERT_EQ(0, imp_trace_event("dma/dma_sync_sg_for_cpu", 1));
 	ASSERT_EQ(0, imp_trace_event("dma/dma_sync_sg_for_device", 1));
 	ASSERT_EQ(0, imp_trace_clear());
+	ASSERT_EQ(0, imp_bounce_if_forced(1, &self->bounce));
 }
 
 FIXTURE_TEARDOWN(cpu_sync)
 {
+	imp_bounce_restore(self->bounce);
 	imp_trace_event("dma/dma_sync_sg_for_cpu", 0);
 	imp_trace_event("dma/dma_sync_sg_for_device", 0);
 	if (self->buf >= 0)
@@ -1440,10 +1469,15 @@ static int trace_has(const char *event, const char *dev, const char *dir)
 
 TEST_F(cpu_sync, noncoherent_camera_is_synced_in_its_mapping_direction)
 {
-	int cached = variant->kind == IMP_HEAP_CACHED, cpu, device;
+	int cached = variant->kind == IMP_HEAP_CACHED, cpu, device, ret;
 	uint32_t h;
 
-	ASSERT_EQ(0, imp_attach(self->imp, self->buf, self->camera.index, &h));
+	ret = imp_attach(self->imp, self->buf, self->camera.index, &h);
+	if (cv_bounce_refused(cached)) {
+		ASSERT_EQ(-ERANGE, ret);
+		SKIP(return, "swiotlb=force: uncached buffers cannot bounce, attach refused with ERANGE");
+	}
+	ASSERT_EQ(0, ret);
 	ASSERT_EQ(0, imp_map(self->imp, h, DIR_FROM, NULL));
 	ASSERT_EQ(0, imp_fill(self->imp, h, 0, MiB, 7));
 
@@ -1492,10 +1526,15 @@ TEST_F(cpu_sync, coherent_gpu_is_synced_only_under_dma_api_debug)
 {
 	int debug = access("/sys/kernel/debug/dma-api", F_OK) == 0;
 	int synced = debug && variant->kind == IMP_HEAP_CACHED;
-	int cpu, device;
+	int cpu, device, ret;
 	uint32_t h;
 
-	ASSERT_EQ(0, imp_attach(self->imp, self->buf, self->gpu.index, &h));
+	ret = imp_attach(self->imp, self->buf, self->gpu.index, &h);
+	if (cv_bounce_refused(variant->kind == IMP_HEAP_CACHED)) {
+		ASSERT_EQ(-ERANGE, ret);
+		SKIP(return, "swiotlb=force: uncached buffers cannot bounce, attach refused with ERANGE");
+	}
+	ASSERT_EQ(0, ret);
 	ASSERT_EQ(0, imp_map(self->imp, h, DIR_BIDI, NULL));
 	sync_and_count(_metadata, self->buf, DMA_BUF_SYNC_RW, "gpu", &cpu, &device);
 	EXPECT_EQ(synced, cpu) TH_LOG("DMA_API_DEBUG %s", debug ? "on" : "off");

@@ -243,14 +243,6 @@ int imp_heap_base(const char *heap, uint64_t *base)
 
 #define IMP_ALLOW_BOUNCE "/sys/module/contig_exporter/parameters/allow_bounce"
 
-int imp_swiotlb_forced(void)
-{
-	char cmdline[4096];
-
-	if (cv_read_str("/proc/cmdline", cmdline, sizeof(cmdline)))
-		return 0;
-	return strstr(cmdline, "swiotlb=force") != NULL;
-}
 
 int imp_mainline_may_bounce(const struct dmabuf_importer_device_info *dev)
 {
@@ -261,7 +253,7 @@ int imp_mainline_may_bounce(const struct dmabuf_importer_device_info *dev)
 
 	if (dev->flags & DMABUF_IMPORTER_DEV_IOMMU)
 		return 0;
-	if (imp_swiotlb_forced())
+	if (cv_swiotlb_forced())
 		return 1;
 	if (dev->dma_bits >= 64)
 		return 0;
@@ -293,6 +285,38 @@ int imp_set_allow_bounce(int on)
 	return cv_write_str(IMP_ALLOW_BOUNCE, on ? "1" : "0");
 }
 
+int imp_bounce_if_forced(int on, int *prev)
+{
+	int ret;
+
+	*prev = -1;
+	if (!cv_swiotlb_forced())
+		return 0;
+	ret = imp_allow_bounce();
+	if (ret < 0 || ret == !!on)
+		return ret < 0 ? ret : 0;
+	*prev = ret;
+	return imp_set_allow_bounce(on);
+}
+
+void imp_bounce_restore(int prev)
+{
+	if (prev >= 0)
+		imp_set_allow_bounce(prev);
+}
+
+int imp_bounces(const struct dmabuf_importer_device_info *dev)
+{
+	if ((dev->flags & DMABUF_IMPORTER_DEV_IOMMU) || !cv_swiotlb_forced())
+		return 0;
+	return imp_allow_bounce() == 1;
+}
+
+int imp_mainline_bounce_failed(int err)
+{
+	return err == -EIO || err == -ENOMEM;
+}
+
 int imp_expect_reach(const struct dmabuf_importer_device_info *dev,
 		     const char *heap)
 {
@@ -314,7 +338,7 @@ int imp_expect_reach(const struct dmabuf_importer_device_info *dev,
 		return IMP_REACH_REFUSED;
 	if (base + size - 1 > mask)
 		return IMP_REACH_UNKNOWN;
-	if (imp_swiotlb_forced()) {
+	if (cv_swiotlb_forced()) {
 		bounce = imp_allow_bounce();
 		if (bounce < 0)
 			return bounce;

@@ -87,15 +87,35 @@ int imp_expect_reach(const struct dmabuf_importer_device_info *dev,
  * 1 if @dev is direct-mapped and System RAM (/proc/iomem) or swiotlb=force
  * puts pages beyond its direct reach. dma-direct then bounces through
  * swiotlb, which cannot take the heaps' segments above 256 KiB: such a
- * map fails with EIO. Not our exporter; the tests accept that and nothing
- * else.
+ * map fails with EIO, or with ENOMEM when the pool is too small. Not our
+ * exporter; imp_mainline_bounce_failed() names the errors the tests
+ * accept.
  */
 int imp_mainline_may_bounce(const struct dmabuf_importer_device_info *dev);
-/* Is swiotlb=force on the kernel command line? */
-int imp_swiotlb_forced(void);
+/* Is @err how a map of a mainline heap's buffer fails to bounce? */
+int imp_mainline_bounce_failed(int err);
 /* The exporter's allow_bounce parameter: 0, 1, or -errno. */
 int imp_allow_bounce(void);
 int imp_set_allow_bounce(int on);
+/*
+ * Under swiotlb=force every map of a direct-mapped device bounces, and
+ * contig_exporter refuses that unless allow_bounce is set. A fixture
+ * states which it tests: the pair tests the refusal (@on 0), fixtures of
+ * the importer's own API on a cached carveout buffer run through bounce
+ * buffers (@on 1). The setting is made whatever an earlier test left
+ * (the harness skips a teardown after a failed ASSERT). Without
+ * swiotlb=force nothing changes. *@prev gets the setting to hand back to
+ * imp_bounce_restore(), or -1 if nothing was changed. 0 or -errno.
+ */
+int imp_bounce_if_forced(int on, int *prev);
+void imp_bounce_restore(int prev);
+/*
+ * Does a map of a cached carveout buffer on @dev bounce (swiotlb=force,
+ * no IOMMU, allow_bounce=1)? swiotlb puts the 256 KiB segments of the
+ * copy wherever it has room, so a device that takes DMA-contiguous
+ * mappings only (the display) may refuse it with EXDEV.
+ */
+int imp_bounces(const struct dmabuf_importer_device_info *dev);
 
 /* Does /sys/bus/pci/devices/@name/iommu_group exist? */
 int imp_pci_has_iommu_group(const char *name);

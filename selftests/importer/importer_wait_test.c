@@ -52,13 +52,14 @@ FIXTURE(wait) {
 	int timeline;
 	int buf;
 	pid_t child[2];
+	int bounce;	/* allow_bounce to restore (imp_bounce_if_forced) */
 };
 
 FIXTURE_SETUP(wait)
 {
 	int ret;
 
-	self->imp = self->heap_fd = self->timeline = self->buf = -1;
+	self->imp = self->heap_fd = self->timeline = self->buf = self->bounce = -1;
 	self->child[0] = self->child[1] = -1;
 	self->imp = imp_open();
 	ASSERT_LE(0, self->imp) TH_LOG("open %s: %s", IMP_DEV_PATH, strerror(-self->imp));
@@ -72,12 +73,14 @@ FIXTURE_SETUP(wait)
 	ASSERT_LE(0, self->timeline) TH_LOG("open %s: %s", SW_SYNC_PATH, strerror(errno));
 	self->buf = cv_alloc(self->heap_fd, BUF_SIZE, O_RDWR | O_CLOEXEC, 0);
 	ASSERT_LE(0, self->buf);
+	ASSERT_EQ(0, imp_bounce_if_forced(1, &self->bounce));
 }
 
 FIXTURE_TEARDOWN(wait)
 {
 	int i, status;
 
+	imp_bounce_restore(self->bounce);
 	for (i = 0; i < 2; i++) {
 		if (self->child[i] <= 0)
 			continue;
