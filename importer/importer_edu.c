@@ -44,7 +44,8 @@
 
 #include <linux/dmabuf_importer.h>
 
-#include "importer.h"
+#include "importer_backend.h"
+#include "importer_device.h"
 
 #define EDU_VENDOR_ID		0x1234
 #define EDU_DEVICE_ID		0x11e8
@@ -117,10 +118,10 @@ MODULE_PARM_DESC(edu_dma_timeout_ms,
  *	engine may still be busy; the next transfer waits for it first
  * @broken: a stopped engine never went idle; it is not used again
  *
- * @stopped and @broken are protected by &imp_device.lock, as every DMA.
+ * @stopped and @broken are protected by &importer_device.lock, as every DMA.
  */
 struct edu_device {
-	struct imp_device idev;
+	struct importer_device idev;
 	struct pci_dev *pdev;
 	void __iomem *mmio;
 	void *staging;
@@ -129,7 +130,7 @@ struct edu_device {
 	bool broken;
 };
 
-static struct edu_device *to_edu(struct imp_device *idev)
+static struct edu_device *to_edu(struct importer_device *idev)
 {
 	return container_of(idev, struct edu_device, idev);
 }
@@ -195,7 +196,7 @@ static int edu_dma(struct edu_device *edu, dma_addr_t ram, size_t len,
 	return ret;
 }
 
-static int edu_write(struct imp_device *idev, dma_addr_t addr,
+static int edu_write(struct importer_device *idev, dma_addr_t addr,
 		     const void *src, size_t len)
 {
 	struct edu_device *edu = to_edu(idev);
@@ -210,7 +211,7 @@ static int edu_write(struct imp_device *idev, dma_addr_t addr,
 	return ret;
 }
 
-static int edu_read(struct imp_device *idev, dma_addr_t addr, void *dst,
+static int edu_read(struct importer_device *idev, dma_addr_t addr, void *dst,
 		    size_t len)
 {
 	struct edu_device *edu = to_edu(idev);
@@ -227,12 +228,12 @@ static int edu_read(struct imp_device *idev, dma_addr_t addr, void *dst,
 	return 0;
 }
 
-static void edu_release(struct imp_device *idev)
+static void edu_release(struct importer_device *idev)
 {
 	kfree(to_edu(idev));
 }
 
-static const struct imp_device_ops edu_ops = {
+static const struct importer_device_ops edu_ops = {
 	.write = edu_write,
 	.read = edu_read,
 	.release = edu_release,
@@ -294,7 +295,7 @@ static int edu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	edu = kzalloc(sizeof(*edu), GFP_KERNEL);
 	if (!edu)
 		return -ENOMEM;
-	imp_device_init(&edu->idev, &pdev->dev, &edu_ops);
+	importer_device_init(&edu->idev, &pdev->dev, &edu_ops);
 	edu->idev.role = DMABUF_IMPORTER_ROLE_EDU;
 	edu->idev.flags = DMABUF_IMPORTER_DEV_HW_DMA;
 	edu->idev.dma_bits = bits;
@@ -339,7 +340,7 @@ static int edu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		}
 	}
 
-	ret = imp_device_register(&edu->idev);
+	ret = importer_device_register(&edu->idev);
 	if (ret)
 		goto free_staging;
 	pci_set_drvdata(pdev, edu);
@@ -352,7 +353,7 @@ free_staging:
 				  edu->staging_dma);
 	}
 put:
-	imp_device_put(&edu->idev);
+	importer_device_put(&edu->idev);
 	return ret;
 }
 
@@ -361,13 +362,13 @@ static void edu_remove(struct pci_dev *pdev)
 	struct edu_device *edu = pci_get_drvdata(pdev);
 
 	/* Revokes every attachment: no DMA is started after this. */
-	imp_device_unregister(&edu->idev);
+	importer_device_unregister(&edu->idev);
 	if (edu->staging) {
 		pci_clear_master(pdev);
 		dma_free_coherent(&pdev->dev, EDU_XFER_MAX, edu->staging,
 				  edu->staging_dma);
 	}
-	imp_device_put(&edu->idev);
+	importer_device_put(&edu->idev);
 }
 
 static const struct pci_device_id edu_ids[] = {
@@ -388,19 +389,19 @@ static struct pci_driver edu_driver = {
 };
 
 /**
- * imp_edu_register() - register the edu PCI driver
+ * importer_edu_register() - register the edu PCI driver
  *
  * Return: 0 or a pci_register_driver() error.
  */
-int imp_edu_register(void)
+int importer_edu_register(void)
 {
 	return pci_register_driver(&edu_driver);
 }
 
 /**
- * imp_edu_unregister() - unbind and unregister the edu PCI driver
+ * importer_edu_unregister() - unbind and unregister the edu PCI driver
  */
-void imp_edu_unregister(void)
+void importer_edu_unregister(void)
 {
 	pci_unregister_driver(&edu_driver);
 }

@@ -41,7 +41,8 @@
 
 #include <linux/dmabuf_importer.h>
 
-#include "importer.h"
+#include "importer_backend.h"
+#include "importer_device.h"
 
 /* Pages mapped at once for a write-combine access */
 #define EMU_WINDOW_PAGES	16
@@ -77,10 +78,10 @@ static const struct emu_role emu_display = {
 };
 
 struct emu_device {
-	struct imp_device idev;
+	struct importer_device idev;
 };
 
-static struct emu_device *to_emu(struct imp_device *idev)
+static struct emu_device *to_emu(struct importer_device *idev)
 {
 	return container_of(idev, struct emu_device, idev);
 }
@@ -155,7 +156,7 @@ static int emu_access_wc(phys_addr_t phys, void *buf, size_t len, bool to_mem)
 	return 0;
 }
 
-static int emu_access(struct imp_device *idev, dma_addr_t addr, void *buf,
+static int emu_access(struct importer_device *idev, dma_addr_t addr, void *buf,
 		      size_t len, bool to_mem)
 {
 	struct device *dev = idev->dev;
@@ -185,24 +186,24 @@ static int emu_access(struct imp_device *idev, dma_addr_t addr, void *buf,
 	return 0;
 }
 
-static int emu_write(struct imp_device *idev, dma_addr_t addr,
+static int emu_write(struct importer_device *idev, dma_addr_t addr,
 		     const void *src, size_t len)
 {
 	return emu_access(idev, addr, (void *)src, len, true);
 }
 
-static int emu_read(struct imp_device *idev, dma_addr_t addr, void *dst,
+static int emu_read(struct importer_device *idev, dma_addr_t addr, void *dst,
 		    size_t len)
 {
 	return emu_access(idev, addr, dst, len, false);
 }
 
-static void emu_release(struct imp_device *idev)
+static void emu_release(struct importer_device *idev)
 {
 	kfree(to_emu(idev));
 }
 
-static const struct imp_device_ops emu_ops = {
+static const struct importer_device_ops emu_ops = {
 	.write = emu_write,
 	.read = emu_read,
 	.release = emu_release,
@@ -237,7 +238,7 @@ static int emu_probe(struct platform_device *pdev)
 	if (!emu)
 		return -ENOMEM;
 
-	imp_device_init(&emu->idev, dev, &emu_ops);
+	importer_device_init(&emu->idev, dev, &emu_ops);
 	emu->idev.role = desc->role;
 	emu->idev.dma_bits = desc->dma_bits;
 	emu->idev.max_xfer = EMU_MAX_XFER;
@@ -250,9 +251,9 @@ static int emu_probe(struct platform_device *pdev)
 	if (dma_set_mask_and_coherent(dev, DMA_BIT_MASK(desc->dma_bits)))
 		emu->idev.flags |= DMABUF_IMPORTER_DEV_NO_DMA;
 
-	ret = imp_device_register(&emu->idev);
+	ret = importer_device_register(&emu->idev);
 	if (ret) {
-		imp_device_put(&emu->idev);
+		importer_device_put(&emu->idev);
 		return ret;
 	}
 	platform_set_drvdata(pdev, emu);
@@ -263,8 +264,8 @@ static void emu_remove(struct platform_device *pdev)
 {
 	struct emu_device *emu = platform_get_drvdata(pdev);
 
-	imp_device_unregister(&emu->idev);
-	imp_device_put(&emu->idev);
+	importer_device_unregister(&emu->idev);
+	importer_device_put(&emu->idev);
 }
 
 static const struct of_device_id emu_of_match[] = {
@@ -287,19 +288,19 @@ static struct platform_driver emu_driver = {
 };
 
 /**
- * imp_platform_register() - register the emulated devices' driver
+ * importer_platform_register() - register the emulated devices' driver
  *
  * Return: 0 or a platform_driver_register() error.
  */
-int imp_platform_register(void)
+int importer_platform_register(void)
 {
 	return platform_driver_register(&emu_driver);
 }
 
 /**
- * imp_platform_unregister() - unbind and unregister the emulated devices
+ * importer_platform_unregister() - unregister the emulated devices' driver
  */
-void imp_platform_unregister(void)
+void importer_platform_unregister(void)
 {
 	platform_driver_unregister(&emu_driver);
 }

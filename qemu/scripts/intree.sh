@@ -14,6 +14,8 @@ dst=$ksrc/drivers/dma-buf/carveout
 rm -rf "$dst"
 mkdir -p "$dst"
 cp -r "$TOP/exporter" "$TOP/heaps" "$dst/"
+mkdir -p "$dst/include"
+cp -r "$TOP/include/kernel" "$dst/include/"
 find "$dst" -name '*.o' -o -name '*.ko' -o -name '*.mod*' -o -name '.*.cmd' | xargs rm -f
 cat >"$dst/Kconfig" <<'KCONFIG'
 # SPDX-License-Identifier: GPL-2.0
