@@ -24,12 +24,13 @@ BUILD     ?= $(TOP)/build
 S         := $(TOP)/qemu/scripts
 PAGE_SIZE ?= 4K
 V         ?= 0
-export TOP BUILD PAGE_SIZE IOMMU V KVARIANT SUITE TIMEOUT KERNEL_CACHE ONLY BOARD SWIOTLB
-
 CROSS_CC  ?= aarch64-linux-gnu-gcc
+export TOP BUILD PAGE_SIZE IOMMU V KVARIANT SUITE TIMEOUT KERNEL_CACHE ONLY BOARD SWIOTLB
+export CROSS_CC
+
 HOST_OUT  := $(BUILD)/host
 
-.PHONY: help deps kernel check demo bench stress shell host-test guest-progs clean
+.PHONY: help deps kernel check demo bench stress shell host-test clean
 .DELETE_ON_ERROR:
 
 help:
@@ -72,34 +73,6 @@ stress: deps
 
 shell: deps
 	@$(S)/guest.sh shell
-
-# Called by guest.sh with KOBJ (kernel build), GUEST_OUT and STAGE
-# (initramfs staging root): cross-build every guest program and test.
-KSRC = $(KOBJ)/source
-KHDR = $(KOBJ)/hdr/include
-guest-progs:
-	mkdir -p $(GUEST_OUT)
-	$(CROSS_CC) -static -O3 -Wl,-no-as-needed -Wall -I$(KHDR) \
-		-o $(GUEST_OUT)/dmabuf-heap $(KSRC)/tools/testing/selftests/dmabuf-heaps/dmabuf-heap.c
-	install -D -m 0755 $(GUEST_OUT)/dmabuf-heap $(STAGE)/usr/share/dmabuf/upstream/dmabuf-heap
-	$(MAKE) -C selftests KSRC=$(KSRC) KHDR=$(KHDR) CC=$(CROSS_CC) OUT=$(GUEST_OUT)/selftests
-	install -D -m 0755 -t $(STAGE)/usr/share/dmabuf/tests $(GUEST_OUT)/selftests/*_test
-	$(MAKE) -C userspace cli clients guest-tests CC=$(CROSS_CC) KHDR=$(KHDR) OUT=$(GUEST_OUT)/userspace
-	install -D -m 0755 $(GUEST_OUT)/userspace/dmabuf $(STAGE)/usr/bin/dmabuf
-	install -D -m 0755 -t $(STAGE)/usr/share/dmabuf/tests $(GUEST_OUT)/userspace/tests/libdma_*_test
-	install -D -m 0755 -t $(STAGE)/usr/bin $(addprefix $(GUEST_OUT)/userspace/clients/,camera gpu display)
-	$(MAKE) -C selftests/pipeline KSRC=$(KSRC) KHDR=$(KHDR) CC=$(CROSS_CC) \
-		USERSPACE=$(GUEST_OUT)/userspace OUT=$(GUEST_OUT)/pipeline
-	install -D -m 0755 -t $(STAGE)/usr/share/dmabuf/pipeline $(GUEST_OUT)/pipeline/*_test $(GUEST_OUT)/pipeline/demo
-	install -m 0644 $(GUEST_OUT)/pipeline/lib.sh $(STAGE)/usr/share/dmabuf/pipeline/lib.sh
-	$(MAKE) -C userspace lib CC=$(CROSS_CC) KHDR=$(KHDR) OUT=$(GUEST_OUT)/userspace
-	$(MAKE) -C bench CC=$(CROSS_CC) KHDR=$(KHDR) LIBDMA=$(GUEST_OUT)/userspace OUT=$(GUEST_OUT)/bench
-	install -D -m 0755 $(GUEST_OUT)/bench/dmabuf_bench $(STAGE)/usr/bin/dmabuf_bench
-	install -D -m 0755 bench/bench_quick.sh $(STAGE)/usr/share/dmabuf/tests/bench_quick
-	$(MAKE) -C selftests/hardening KSRC=$(KSRC) KHDR=$(KHDR) CC=$(CROSS_CC) \
-		LIBDMA=$(GUEST_OUT)/userspace OUT=$(GUEST_OUT)/hardening
-	if ls $(GUEST_OUT)/hardening/*_test >/dev/null 2>&1; then \
-		install -D -m 0755 -t $(STAGE)/usr/share/dmabuf/tests $(GUEST_OUT)/hardening/*_test; fi
 
 clean:
 	rm -rf $(BUILD)

@@ -15,6 +15,8 @@
 
 #include <libdma.h>
 
+#include "carveout_util.h"
+
 #define KiB (1024UL)
 #define MiB (1024UL * 1024UL)
 #define BENCH_MAX_HEAPS 8
@@ -41,13 +43,13 @@ struct bench_ctx {
 	int json_first;		/* no comma before the next JSON member */
 };
 
-/* timing and statistics (bench_stats.c) */
-uint64_t bench_now_ns(void);
+/*
+ * statistics and JSON (bench_stats.c); the clock (cv_now_ns()), the PRNG
+ * (cv_rand()), the heap statistics (cv_stat()) and vgem come from
+ * selftests/lib/carveout_util.h
+ */
 void bench_sort(uint64_t *v, size_t n);
 uint64_t bench_pct(const uint64_t *sorted, size_t n, unsigned int pct);
-uint64_t bench_rand(uint64_t *state);
-int bench_stat_u64(const char *heap, const char *key, uint64_t *val);
-int bench_write_str(const char *path, const char *s);
 void bench_json_key(struct bench_ctx *b, const char *key);
 
 /* sections */

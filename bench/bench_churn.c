@@ -42,7 +42,7 @@ struct churn_result {
 
 static size_t pick_size(uint64_t *rng)
 {
-	unsigned int r = bench_rand(rng) % 100, i, acc = 0;
+	unsigned int r = cv_rand(rng) % 100, i, acc = 0;
 
 	for (i = 0; i < NCHURN; i++) {
 		acc += churn_weight[i];
@@ -67,7 +67,7 @@ static int churn_once(const struct bench_heap *h, uint64_t seed,
 	for (op = 0; op < 200000 && ret == -EAGAIN; op++) {
 		/* phase 1: around 70% occupancy; phase 2: allocate only */
 		p_alloc = op >= churn_ops ? 100 : used * 10 < h->size * 7 ? 75 : 25;
-		if (!nlive || bench_rand(&rng) % 100 < p_alloc) {
+		if (!nlive || cv_rand(&rng) % 100 < p_alloc) {
 			size_t size = pick_size(&rng);
 			int fd = ldma_heap_ioctl_alloc(h->fd, size, O_RDWR | O_CLOEXEC);
 
@@ -76,7 +76,7 @@ static int churn_once(const struct bench_heap *h, uint64_t seed,
 			} else if (fd == -ENOMEM || nlive == MAX_LIVE) {
 				if (fd >= 0)
 					close(fd);
-				bench_stat_u64(h->name, "used", &used);
+				cv_stat(h->name, "used", &used);
 				res->utilization = (double)used / (double)h->size;
 				res->failed_size = size;
 				res->ops = op;
@@ -89,7 +89,7 @@ static int churn_once(const struct bench_heap *h, uint64_t seed,
 				used += size;
 			}
 		} else {
-			i = bench_rand(&rng) % nlive;
+			i = cv_rand(&rng) % nlive;
 			close(live[i]);
 			used -= live_size[i];
 			live_size[i] = live_size[--nlive];
@@ -109,7 +109,7 @@ static int churn_once(const struct bench_heap *h, uint64_t seed,
 	while (nlive)
 		close(live[--nlive]);
 	for (i = 0; i < 2000; i++) {
-		if (!bench_stat_u64(h->name, "used", &used) && !used)
+		if (!cv_stat(h->name, "used", &used) && !used)
 			break;
 		usleep(1000);
 	}
@@ -146,7 +146,7 @@ void bench_churn(struct bench_ctx *b)
 		for (p = 0; p < 2; p++) {
 			uint64_t seed = b->opts.seed + s;
 
-			if (bench_write_str(path, policies[p])) {
+			if (cv_write_str(path, policies[p])) {
 				printf("cannot set policy %s (debugfs)\n", policies[p]);
 				b->errors++;
 				continue;
@@ -177,5 +177,5 @@ void bench_churn(struct bench_ctx *b)
 		}
 	}
 	fputs("\n  ]}", b->opts.json);
-	bench_write_str(path, "best-fit");
+	cv_write_str(path, "best-fit");
 }

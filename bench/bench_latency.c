@@ -50,14 +50,14 @@ static double us(uint64_t ns)
 
 static uint64_t anon_memset_ns(size_t size)
 {
-	uint64_t t0 = bench_now_ns();
+	uint64_t t0 = cv_now_ns();
 	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
 	if (p == MAP_FAILED)
 		return 0;
 	memset(p, 0, size);
-	t0 = bench_now_ns() - t0;
+	t0 = cv_now_ns() - t0;
 	munmap(p, size);
 	return t0;
 }
@@ -69,7 +69,7 @@ static void drain_backlog(const struct bench_heap *h)
 	int i;
 
 	for (i = 0; h->carveout && backlog && i < 2000; i++) {
-		if (bench_stat_u64(h->name, "zero_backlog", &backlog))
+		if (cv_stat(h->name, "zero_backlog", &backlog))
 			return;
 		if (backlog)
 			usleep(1000);
@@ -105,16 +105,16 @@ static void alloc_round(struct bench_ctx *b, size_t size, size_t iters,
 				continue;
 			if (prezeroed)
 				drain_backlog(hp);
-			t0 = bench_now_ns();
+			t0 = cv_now_ns();
 			fd = ldma_heap_ioctl_alloc(hp->fd, size, O_RDWR | O_CLOEXEC);
 			if (fd < 0) {
 				s[h].failed++;
 				only[h].failed++;
 				continue;
 			}
-			only[h].ns[only[h].n++] = bench_now_ns() - t0;
+			only[h].ns[only[h].n++] = cv_now_ns() - t0;
 			close(fd);
-			s[h].ns[s[h].n++] = bench_now_ns() - t0;
+			s[h].ns[s[h].n++] = cv_now_ns() - t0;
 		}
 	}
 }
@@ -229,7 +229,7 @@ void bench_first_touch(struct bench_ctx *b)
 				if (fd < 0)
 					continue;
 			}
-			t0 = bench_now_ns();
+			t0 = cv_now_ns();
 			p = mmap(NULL, size, PROT_READ | PROT_WRITE,
 				 fd < 0 ? MAP_PRIVATE | MAP_ANONYMOUS : MAP_SHARED, fd, 0);
 			if (p == MAP_FAILED) {
@@ -242,7 +242,7 @@ void bench_first_touch(struct bench_ctx *b)
 			memset(p, 0x5a, size);
 			if (fd >= 0)
 				ldma_cpu_end(fd, LDMA_WRITE);
-			t = bench_now_ns() - t0;
+			t = cv_now_ns() - t0;
 			munmap(p, size);
 			if (fd >= 0)
 				close(fd);
@@ -262,33 +262,6 @@ void bench_first_touch(struct bench_ctx *b)
 	fputs("}}", b->opts.json);
 }
 
-static int vgem_open(void)
-{
-	char path[32], name[8];
-	int i, fd;
-
-	for (i = 0; i < 8; i++) {
-		struct drm_version v = { .name_len = 4, .name = name };
-
-		snprintf(path, sizeof(path), "/dev/dri/card%d", i);
-		fd = open(path, O_RDWR | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		if (!ioctl(fd, DRM_IOCTL_VERSION, &v) && v.name_len == 4 &&
-		    !memcmp(name, "vgem", 4))
-			return fd;
-		close(fd);
-	}
-	return -ENODEV;
-}
-
-static void gem_close(int vgem, uint32_t handle)
-{
-	struct drm_gem_close c = { .handle = handle };
-
-	ioctl(vgem, DRM_IOCTL_GEM_CLOSE, &c);
-}
-
 /* One vgem import (attach + map) and one sync pair with it mapped. */
 static void map_sync_once(struct bench_ctx *b, int vgem, int h, size_t size,
 			  struct series *map, struct series *sync)
@@ -303,19 +276,19 @@ static void map_sync_once(struct bench_ctx *b, int vgem, int h, size_t size,
 		return;
 	}
 	ph.fd = fd;
-	t0 = bench_now_ns();
+	t0 = cv_now_ns();
 	if (ioctl(vgem, DRM_IOCTL_PRIME_FD_TO_HANDLE, &ph)) {
 		map->failed++;
 		close(fd);
 		return;
 	}
-	map->ns[map->n++] = bench_now_ns() - t0;
-	t0 = bench_now_ns();
+	map->ns[map->n++] = cv_now_ns() - t0;
+	t0 = cv_now_ns();
 	if (ldma_cpu_begin(fd, LDMA_RW) || ldma_cpu_end(fd, LDMA_RW))
 		sync->failed++;
 	else
-		sync->ns[sync->n++] = bench_now_ns() - t0;
-	gem_close(vgem, ph.handle);
+		sync->ns[sync->n++] = cv_now_ns() - t0;
+	cv_vgem_close(vgem, ph.handle);
 	close(fd);
 }
 
@@ -328,7 +301,7 @@ void bench_map_sync(struct bench_ctx *b)
 {
 	struct series map[NSIZES][BENCH_MAX_HEAPS], sync[NSIZES][BENCH_MAX_HEAPS];
 	size_t iters = b->opts.quick ? 3 : 30, k, i;
-	int vgem = vgem_open(), h, j, first = 1, pass;
+	int vgem = cv_vgem_open(), h, j, first = 1, pass;
 	char label[24];
 
 	if (vgem < 0) {

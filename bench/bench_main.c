@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "kselftest.h"
 #include "bench.h"
 
 static const char *heap_kind(const struct ldma_heap_info *info)
@@ -114,8 +115,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "dmabuf_bench: no usable heap: %s\n", strerror(-ret));
 		return 1;
 	}
-	if (b.opts.quick)
-		printf("KTAP version 1\n1..%zu\n", sizeof(sections) / sizeof(sections[0]));
+	if (b.opts.quick) {
+		ksft_print_header();
+		ksft_set_plan(sizeof(sections) / sizeof(sections[0]));
+	}
 
 	now = time(NULL);
 	fprintf(b.opts.json, "{\n  \"date\": %lld,\n  \"quick\": %d,\n  \"seed\": %llu,\n"
@@ -133,8 +136,7 @@ int main(int argc, char **argv)
 		sections[i].run(&b);
 		fflush(stdout);
 		if (b.opts.quick)
-			printf("%s %u %s\n", b.errors == before ? "ok" : "not ok", i + 1,
-			       sections[i].name);
+			ksft_test_result(b.errors == before, "%s\n", sections[i].name);
 	}
 	fputs("\n}\n", b.opts.json);
 	fclose(b.opts.json);

@@ -2,44 +2,19 @@
 /*
  * Carveout heap: deferred zeroing
  *
- * No buffer reaches userspace or a device holding a previous owner's data.
- * Zeroing at allocation would put the cost of a memset of the whole buffer
- * on every allocation, so it is done at free time, off the caller's path:
+ * Freed ranges are zeroed by a worker before they return to the pool, so
+ * the pool holds only clean memory; an allocation that finds no room
+ * drains what was dirty when it failed (carveout_zero_drain()).
+ * Documentation/heap-design.rst, "Zeroing", has the design: the probe-time
+ * pieces, the CPU the worker is queued for, the bounded and killable
+ * drain, and the cache policy of the memset (linear map for mapped
+ * regions, one write-combine mapping plus wmb() for no-map ones).
  *
- * - A freed range goes onto the region's dirty list, still allocated in
- *   the pool, and a worker zeroes it and then returns it to the pool.
- * - At probe the whole region is dirty (it holds whatever the firmware or
- *   a previous kernel left), cut into CARVEOUT_ZERO_BATCH pieces so that
- *   the pool fills up progressively while the worker runs.
- * - So the pool holds only clean memory. An allocation that fails while
- *   dirty ranges exist zeroes them itself (carveout_zero_drain()), waits
- *   for the ones others have in hand, and retries once. It deals only
- *   with the ranges that were dirty when it failed: under steady frees
- *   "until nothing is being zeroed" might never come. The wait is
- *   killable.
- *
- * A range moves from the dirty list to the zeroing list when someone
- * takes it and leaves that list under the lock in the same step that
- * returns it to the pool. Both lists stay in the order the ranges were
- * freed (carveout_range.seq), which is what lets a drain tell the ranges
- * that were dirty when it started from later ones. The lock is never held
- * across a memset.
- *
- * Cache policy of the zeroing:
- *
- * - Mapped region (cached heap): memset through the linear map. The
- *   zeros may sit dirty in the CPU caches; that is enough, because a
- *   device can only reach a cached buffer through dma_map_sgtable() of an
- *   attachment, which (no DMA_ATTR_SKIP_CPU_SYNC for cached buffers)
- *   cleans the range to the point of coherency for that device first, and
- *   CPU mappings are coherent with the linear map. This needs no
- *   architecture-specific cache call and no struct device.
- * - no-map region (uncached heap): there is no linear alias, so a
- *   write-combine mapping of the whole region is made once at probe
- *   (memremap(MEMREMAP_WC), vmalloc space only) and the memset goes
- *   through it, followed by a write barrier to drain the write buffers
- *   before the range can be handed out. No cache maintenance is needed
- *   because no cacheable alias exists.
+ * Locking: a range moves from the dirty list to the zeroing list when
+ * someone takes it, and leaves that list under the region lock in the
+ * same step that returns it to the pool. Both lists stay in the order the
+ * ranges were freed (carveout_range.seq). The lock is never held across a
+ * memset.
  */
 #include <kunit/visibility.h>
 #include <linux/cpumask.h>

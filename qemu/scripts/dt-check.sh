@@ -14,6 +14,7 @@
 # fail, which shows the check can fail.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/board.sh"
 need dt-validate dt-schema
 need qemu-system-aarch64 qemu-system-arm
 

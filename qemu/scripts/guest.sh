@@ -16,6 +16,7 @@
 # ONLY, when given, replaces the filter of every boot.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/board.sh"
 S=$TOP/qemu/scripts
 
 mode=${1:?mode}
@@ -66,8 +67,7 @@ step 3 "tests and programs for aarch64 (log: build/logs/guest-progs-$tag.log)"
 stage=$out/stage
 rm -rf "$stage"
 mkdir -p "$stage/lib/modules/kunit" "$stage/usr/share/dmabuf/tests" "$stage/usr/share/dmabuf/upstream"
-run_logged "$LOGS/guest-progs-$tag.log" make -C "$TOP" --no-print-directory guest-progs \
-	KOBJ="$KOBJ" GUEST_OUT="$out/progs" STAGE="$stage" ||
+run_logged "$LOGS/guest-progs-$tag.log" "$S/progs.sh" "$KOBJ" "$out/progs" "$stage" ||
 	die "building the guest programs failed (log: build/logs/guest-progs-$tag.log)"
 # Modules: load order from qemu/modules.list; *_test.ko are KUnit suites.
 : >"$stage/lib/modules/load.list"

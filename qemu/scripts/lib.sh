@@ -37,16 +37,3 @@ run_logged() {
 hash_of() {
 	cat "$@" | sha256sum | cut -c1-16
 }
-
-# The emulated boards (make BOARD=...), all on QEMU's "virt" machine.
-BOARDS="virt imx8q"
-
-# board_overlays BOARD: the dts/ overlays (base names) merged into the
-# DTB of BOARD, in order.
-board_overlays() {
-	case "$1" in
-	virt) echo qemu-virt-carveout qemu-virt-exporter-kunit qemu-virt-importer ;;
-	imx8q) echo qemu-imx8q-memory qemu-imx8q-carveout qemu-virt-importer ;;
-	*) die "unknown BOARD '$1' (${BOARDS// /|})" ;;
-	esac
-}

@@ -168,25 +168,12 @@ static uint64_t cur_seed;
 static int last_err;
 static enum op cur_op;
 
-/* PRNG: splitmix64 to seed, xorshift64* to draw. */
-
+/* PRNG (cv_seed(), cv_rand()): one state per target child. */
 static uint64_t rng;
-
-static uint64_t splitmix64(uint64_t *x)
-{
-	uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
 
 static uint64_t rnd(void)
 {
-	rng ^= rng >> 12;
-	rng ^= rng << 25;
-	rng ^= rng >> 27;
-	return rng * 0x2545f4914f6cdd1dULL;
+	return cv_rand(&rng);
 }
 
 static uint64_t below(uint64_t n)
@@ -251,14 +238,6 @@ static unsigned int rnd_type(void)
 static uint64_t page_align(uint64_t x)
 {
 	return (x + pg - 1) & ~((uint64_t)pg - 1);
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 /* Accounting */
@@ -1980,9 +1959,7 @@ static void __attribute__((noreturn)) child(enum target t, uint64_t seed)
 	uint64_t i;
 	int ret;
 
-	rng = splitmix64(&x);
-	if (!rng)
-		rng = 1;
+	rng = cv_seed(x);
 	cur_target = target_name[t];
 	cur_seed = seed;
 	fd_scan_base();
@@ -2105,7 +2082,7 @@ static void heaps_idle(char *why, size_t len)
 static void run_target(enum target t, uint64_t seed)
 {
 	char name[96], why[256] = "";
-	double t0 = now_s(), last_t;
+	double t0 = cv_now(), last_t;
 	uint64_t last_p = 0;
 	int status = 0, e;
 	bool hung = false;
@@ -2149,8 +2126,8 @@ static void run_target(enum target t, uint64_t seed)
 		nanosleep(&ts, NULL);
 		if (st->progress != last_p) {
 			last_p = st->progress;
-			last_t = now_s();
-		} else if (now_s() - last_t > WATCHDOG_S) {
+			last_t = cv_now();
+		} else if (cv_now() - last_t > WATCHDOG_S) {
 			hung = true;
 			kill(pid, SIGKILL);
 			break;
@@ -2174,7 +2151,7 @@ static void run_target(enum target t, uint64_t seed)
 	ksft_print_msg("fuzz: %s: %" PRIu64 " iterations in %.1f s: %" PRIu64
 		       " ioctls, %" PRIu64 " mmaps, %" PRIu64 " other calls; %"
 		       PRIu64 " ok, %" PRIu64 " stray fds closed, %" PRIu64
-		       " edu transfers\n", name, st->iters, now_s() - t0,
+		       " edu transfers\n", name, st->iters, cv_now() - t0,
 		       st->ioctls, st->mmaps, st->other, st->ok, st->strays,
 		       st->edu_xfers);
 	print_hist("fuzz:   errnos: ", st->err);
@@ -2325,7 +2302,7 @@ int main(int argc, char **argv)
 	ksft_print_msg("fuzz: %d heaps (%d carveout), %d importer devices (%d edu), %" PRIu64
 		       " iterations per target per seed, page size %zu\n",
 		       nheaps, ncarveout, nidev < 0 ? 0 : nidev, nedu, opt_iters, pg);
-	t0 = now_s();
+	t0 = cv_now();
 	for (s = 0; s < nseeds; s++) {
 		ksft_print_msg("fuzz: seed %#" PRIx64 " (rerun: fuzz_test --seed %#" PRIx64 "%s)\n",
 			       seeds[s], seeds[s], rerun);
@@ -2338,7 +2315,7 @@ int main(int argc, char **argv)
 		       " stray fds, %" PRIu64 " edu transfers, %.1f s\n",
 		       nseeds, total.iters, total.ioctls + total.mmaps + total.other,
 		       total.ioctls, total.mmaps, total.other, total.ok,
-		       total.unexpected, total.strays, total.edu_xfers, now_s() - t0);
+		       total.unexpected, total.strays, total.edu_xfers, cv_now() - t0);
 	print_hist("fuzz: total errnos: ", total.err);
 	print_ops(&total);
 	ksft_finished();

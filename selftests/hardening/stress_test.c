@@ -68,6 +68,7 @@
 #include <drm/drm.h>
 #include <drm/vgem_drm.h>
 
+#include "kselftest.h"
 #include "libdma.h"
 #include "carveout_util.h"
 
@@ -179,18 +180,9 @@ struct thr {
  * Small helpers
  */
 
-static uint64_t splitmix(uint64_t *state)
-{
-	uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
 static uint64_t rnd(struct thr *t)
 {
-	return splitmix(&t->rng);
+	return cv_rand(&t->rng);
 }
 
 /* Uniform in [0, n), n > 0 */
@@ -212,14 +204,6 @@ static uint32_t new_seed(struct thr *t)
 		s = (uint32_t)rnd(t);
 	while (!s);
 	return s;
-}
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 static void sleep_ms(unsigned int ms)
@@ -964,7 +948,7 @@ static void vgem_fence(struct thr *t, int s, uint32_t handle)
 	int sf_all = -1, sf_w = -1, sf_o = -1, o, ret;
 	const struct buf *b = &t->b[s];
 	bool write = chance(t, 50);
-	double t0 = now();
+	double t0 = cv_now();
 
 	fa.flags = write ? VGEM_FENCE_WRITE : 0;
 	if (ioctl(t->p->vgem, DRM_IOCTL_VGEM_FENCE_ATTACH, &fa) < 0) {
@@ -998,7 +982,7 @@ static void vgem_fence(struct thr *t, int s, uint32_t handle)
 		}
 	}
 	/* vgem signals a fence by itself after 10 s: allow for a slow guest. */
-	if (now() - t0 < 5.0) {
+	if (cv_now() - t0 < 5.0) {
 		wait_expect(t, sf_all, 0, -ETIME, "vgem fence pending, all fences");
 		wait_expect(t, sf_w, 0, write ? -ETIME : 0, "vgem fence pending, writers");
 		if (sf_o >= 0)
@@ -1007,7 +991,7 @@ static void vgem_fence(struct thr *t, int s, uint32_t handle)
 signal:
 	sig.fence = fa.out_fence;
 	if (ioctl(t->p->vgem, DRM_IOCTL_VGEM_FENCE_SIGNAL, &sig) < 0 &&
-	    !(errno == ETIMEDOUT && now() - t0 >= 9.0))
+	    !(errno == ETIMEDOUT && cv_now() - t0 >= 9.0))
 		unexpected(t, "vgem fence signal", -errno, "fence %u", fa.out_fence);
 	if (sf_all >= 0) {
 		wait_expect(t, sf_all, WAIT_MS, 0, "vgem fence signalled, all fences");
@@ -1442,8 +1426,7 @@ static int worker_main(int w, int gen)
 
 		t->p = &p;
 		t->idx = (int)i;
-		t->rng = g.seed ^ ((uint64_t)w << 48) ^ ((uint64_t)gen << 24) ^ i;
-		splitmix(&t->rng);
+		t->rng = cv_seed(g.seed ^ ((uint64_t)w << 48) ^ ((uint64_t)gen << 24) ^ i);
 		for (j = 0; j < SLOTS; j++)
 			t->b[j].fd = -1;
 		for (j = 0; j < HELD; j++)
@@ -1545,7 +1528,7 @@ static void reap_early(void)
 
 static void kill_one(uint64_t *rng)
 {
-	unsigned int w = (unsigned int)(splitmix(rng) % g.procs);
+	unsigned int w = (unsigned int)(cv_rand(rng) % g.procs);
 	char why[64];
 	int st;
 
@@ -1562,13 +1545,13 @@ static void kill_one(uint64_t *rng)
 	workers[w].pid = 0;
 	workers[w].gen++;
 	/* A while without a listener: senders meet ECONNREFUSED meanwhile. */
-	workers[w].respawn_at = now() + (double)(splitmix(rng) % (RESPAWN_MAX_MS + 1)) / 1000.0;
+	workers[w].respawn_at = cv_now() + (double)(cv_rand(rng) % (RESPAWN_MAX_MS + 1)) / 1000.0;
 }
 
 /* Start the killed workers whose time has come (all of them if @all). */
 static void respawn_due(bool all)
 {
-	double t = now();
+	double t = cv_now();
 	unsigned int w;
 
 	for (w = 0; w < g.procs; w++) {
@@ -1584,7 +1567,7 @@ static void respawn_due(bool all)
 /* Tell the workers to stop and wait for them; false if one would not. */
 static bool stop_all(void)
 {
-	double deadline = now() + STOP_SECONDS;
+	double deadline = cv_now() + STOP_SECONDS;
 	bool ok = true;
 	unsigned int w, left;
 	char why[64];
@@ -1610,7 +1593,7 @@ static bool stop_all(void)
 			workers[i].pid = 0;
 			continue;
 		}
-		if (now() > deadline) {
+		if (cv_now() > deadline) {
 			for (w = 0; w < g.procs; w++) {
 				if (!workers[w].pid)
 					continue;
@@ -1799,37 +1782,30 @@ static void print_log(void)
 		else
 			snprintf(who, sizeof(who), "worker %d.%d thread %d", e->w, e->gen, e->thr);
 		if (e->err)
-			printf("# %s: %s: %s: %s (%d): %s\n", who, e->kind, e->op,
-			       strerror(-e->err), e->err, e->msg);
+			ksft_print_msg("%s: %s: %s: %s (%d): %s\n", who, e->kind, e->op,
+				       strerror(-e->err), e->err, e->msg);
 		else
-			printf("# %s: %s: %s: %s\n", who, e->kind, e->op, e->msg);
+			ksft_print_msg("%s: %s: %s: %s\n", who, e->kind, e->op, e->msg);
 	}
 	if (n > LOG_MAX)
-		printf("# ... and %d more\n", n - LOG_MAX);
+		ksft_print_msg("... and %d more\n", n - LOG_MAX);
 }
 
-static int n_pass, n_fail, n_skip;
-
-static void result(int *num, bool ok, const char *name)
+static void result(bool ok, const char *name)
 {
-	printf("%s %d %s\n", ok ? "ok" : "not ok", ++*num, name);
-	if (ok)
-		n_pass++;
-	else
-		n_fail++;
+	ksft_test_result(ok, "%s\n", name);
 }
 
-static void skip(int *num, const char *name, const char *why)
+static void skip(const char *name, const char *why)
 {
-	printf("ok %d %s # SKIP %s\n", ++*num, name, why);
-	n_skip++;
+	ksft_test_result_skip("%s: %s\n", name, why);
 }
 
 int main(int argc, char **argv)
 {
-	double t_start = now(), t_run, t_stress;
+	double t_start = cv_now(), t_run, t_stress;
 	uint64_t prng, v, free_b, largest, peak, failures;
-	int baseline, bufs = -1, midrun = -1, num = 0, i, ret;
+	int baseline, bufs = -1, midrun = -1, i, ret;
 	bool have_seed = false, stopped, heaps_ok = true;
 	unsigned int w;
 	char rerun[160];
@@ -1851,54 +1827,50 @@ int main(int argc, char **argv)
 	snprintf(rerun, sizeof(rerun), "stress_test --seed %" PRIu64 " --seconds %u --procs %u --threads %u%s",
 		 g.seed, g.seconds, g.procs, g.threads, g.kill ? "" : " --no-kill");
 
-	printf("KTAP version 1\n");
-	printf("# stress_test: %u s, %u process(es) x %u thread(s), seed %" PRIu64 "%s\n",
-	       g.seconds, g.procs, g.threads, g.seed, g.kill ? ", killing workers" : "");
-	printf("# rerun: %s\n", rerun);
+	ksft_print_header();
+	ksft_print_msg("stress_test: %u s, %u process(es) x %u thread(s), seed %" PRIu64 "%s\n",
+		       g.seconds, g.procs, g.threads, g.seed, g.kill ? ", killing workers" : "");
+	ksft_print_msg("rerun: %s\n", rerun);
 
 	ret = discover();
-	if (ret || !g.nheaps) {
-		printf("1..0 # SKIP no heap to stress (%s)\n", ret ? strerror(-ret) : "none found");
-		return 4;
-	}
+	if (ret || !g.nheaps)
+		ksft_exit_skip("no heap to stress (%s)\n", ret ? strerror(-ret) : "none found");
 	for (i = 0; i < g.nheaps; i++)
 		if (g.heaps[i].carveout)
-			printf("# heap %s: carveout, %s, %" PRIu64 " bytes\n", g.heaps[i].name,
-			       g.heaps[i].cached ? "cached" : "uncached", g.heaps[i].size);
+			ksft_print_msg("heap %s: carveout, %s, %" PRIu64 " bytes\n", g.heaps[i].name,
+				       g.heaps[i].cached ? "cached" : "uncached", g.heaps[i].size);
 		else
-			printf("# heap %s: mainline\n", g.heaps[i].name);
+			ksft_print_msg("heap %s: mainline\n", g.heaps[i].name);
 	for (i = 0; i < g.ndevs; i++)
-		printf("# importer device %u: %s %s flags %#x%s\n", g.devs[i].index,
-		       ldma_importer_role_name(g.devs[i].role), g.devs[i].name, g.devs[i].flags,
-		       dev_moves_data(&g.devs[i]) ? "" : " (attach and map only)");
+		ksft_print_msg("importer device %u: %s %s flags %#x%s\n", g.devs[i].index,
+			       ldma_importer_role_name(g.devs[i].role), g.devs[i].name, g.devs[i].flags,
+			       dev_moves_data(&g.devs[i]) ? "" : " (attach and map only)");
 	if (!g.ndevs)
-		printf("# no importer devices: device operations fall back to the CPU\n");
-	printf("# vgem: %s; page size %zu\n", g.vgem ? "yes" : "no (vgem operations skipped)",
-	       g.page);
+		ksft_print_msg("no importer devices: device operations fall back to the CPU\n");
+	ksft_print_msg("vgem: %s; page size %zu\n", g.vgem ? "yes" : "no (vgem operations skipped)",
+		       g.page);
 	baseline = count_buffers();
 
 	g.shm = mmap(NULL, sizeof(*g.shm), PROT_READ | PROT_WRITE,
 		     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (g.shm == MAP_FAILED) {
-		printf("Bail out! mmap of the shared counters: %s\n", strerror(errno));
-		return 1;
-	}
-	printf("1..%d\n", 5);
+	if (g.shm == MAP_FAILED)
+		ksft_exit_fail_msg("mmap of the shared counters: %s\n", strerror(errno));
+	ksft_set_plan(5);
 
-	prng = g.seed ^ 0x5bd1e995ULL;
+	prng = cv_seed(g.seed ^ 0x5bd1e995ULL);
 	for (w = 0; w < g.procs; w++)
 		spawn(w);
-	t_stress = now();
+	t_stress = cv_now();
 	{
 		double end = t_stress + g.seconds, mid = t_stress + g.seconds / 2.0, next_kill, t;
-		unsigned int first = KILL_MIN_MS + (unsigned int)(splitmix(&prng) %
+		unsigned int first = KILL_MIN_MS + (unsigned int)(cv_rand(&prng) %
 					(KILL_MAX_MS - KILL_MIN_MS + 1));
 
 		/* At least one kill whenever the run lasts more than a moment. */
 		if (first > g.seconds * 500)
 			first = g.seconds * 500;
 		next_kill = t_stress + first / 1000.0;
-		while ((t = now()) < end) {
+		while ((t = cv_now()) < end) {
 			reap_early();
 			respawn_due(false);
 			if (mid && t >= mid) {
@@ -1908,7 +1880,7 @@ int main(int argc, char **argv)
 			}
 			if (g.kill && t >= next_kill) {
 				kill_one(&prng);
-				next_kill = now() + (KILL_MIN_MS + splitmix(&prng) %
+				next_kill = cv_now() + (KILL_MIN_MS + cv_rand(&prng) %
 					    (KILL_MAX_MS - KILL_MIN_MS + 1)) / 1000.0;
 			}
 			sleep_ms(10);
@@ -1916,48 +1888,48 @@ int main(int argc, char **argv)
 	}
 	respawn_due(true);
 	stopped = stop_all();
-	t_stress = now() - t_stress;
+	t_stress = cv_now() - t_stress;
 
 	/* Figures */
-	printf("# stressed for %.1f s (asked %u s) with %u process(es) x %u thread(s)\n",
-	       t_stress, g.seconds, g.procs, g.threads);
-	printf("# operations: %" PRIu64 "\n", total(C_OPS));
-	printf("#   allocations %" PRIu64 ", ENOMEM/ENOSPC from a full heap %" PRIu64
-	       ", closes %" PRIu64 ", heaps filled up %" PRIu64 "\n", total(C_ALLOC),
-	       total(C_ENOMEM), total(C_CLOSE), total(C_EXHAUST));
-	printf("#   cpu: mmaps %" PRIu64 ", pattern writes %" PRIu64 ", verifies %" PRIu64
-	       ", zero checks of new buffers %" PRIu64 "\n", total(C_CPU_MAP),
-	       total(C_CPU_WRITE), total(C_CPU_VERIFY), total(C_ZERO_CHECK));
-	printf("#   bytes checked (cpu and device): %" PRIu64 " MiB\n",
-	       total(C_BYTES_CHECKED) >> 20);
-	printf("#   vgem: imports %" PRIu64 ", fences %" PRIu64 "\n", total(C_VGEM_IMPORT),
-	       total(C_VGEM_FENCE));
-	printf("#   importer: attaches %" PRIu64 ", maps %" PRIu64 ", device checksums %" PRIu64
-	       ", device fills %" PRIu64 ", sync brackets %" PRIu64 ", left attached %" PRIu64
-	       ", EXDEV %" PRIu64 ", ENXIO %" PRIu64 ", refused beyond reach %" PRIu64 "\n", total(C_IMP_ATTACH),
-	       total(C_IMP_MAP), total(C_DEV_CHECKSUM), total(C_DEV_FILL), total(C_IMP_SYNC),
-	       total(C_IMP_LINGER), total(C_EXDEV), total(C_ENXIO), total(C_ERANGE));
-	printf("#   sync_file: exports %" PRIu64 ", imports %" PRIu64 ", waits %" PRIu64 "\n",
-	       total(C_SYNC_EXPORT), total(C_SYNC_IMPORT), total(C_SYNC_WAIT));
-	printf("#   fd passing: messages sent %" PRIu64 " received %" PRIu64 ", fds sent %" PRIu64
-	       " received %" PRIu64 ", connections closed unread %" PRIu64 "\n",
-	       total(C_MSG_SENT), total(C_MSG_RECV), total(C_FDS_SENT), total(C_FDS_RECV),
-	       total(C_CONN_DROPPED));
-	printf("#   peer gone (ECONNREFUSED/ECONNRESET/EPIPE) %" PRIu64 ", EAGAIN %" PRIu64 "\n",
-	       total(C_PEER_GONE), total(C_EAGAIN));
-	printf("# processes killed %u, respawned %u%s\n", kills, respawns,
-	       g.kill ? "" : " (--no-kill)");
-	printf("# unexpected errors %" PRIu64 ", data corruptions %" PRIu64 "\n",
-	       total(C_UNEXPECTED), total(C_CORRUPT));
+	ksft_print_msg("stressed for %.1f s (asked %u s) with %u process(es) x %u thread(s)\n",
+		       t_stress, g.seconds, g.procs, g.threads);
+	ksft_print_msg("operations: %" PRIu64 "\n", total(C_OPS));
+	ksft_print_msg("  allocations %" PRIu64 ", ENOMEM/ENOSPC from a full heap %" PRIu64
+		       ", closes %" PRIu64 ", heaps filled up %" PRIu64 "\n", total(C_ALLOC),
+		       total(C_ENOMEM), total(C_CLOSE), total(C_EXHAUST));
+	ksft_print_msg("  cpu: mmaps %" PRIu64 ", pattern writes %" PRIu64 ", verifies %" PRIu64
+		       ", zero checks of new buffers %" PRIu64 "\n", total(C_CPU_MAP),
+		       total(C_CPU_WRITE), total(C_CPU_VERIFY), total(C_ZERO_CHECK));
+	ksft_print_msg("  bytes checked (cpu and device): %" PRIu64 " MiB\n",
+		       total(C_BYTES_CHECKED) >> 20);
+	ksft_print_msg("  vgem: imports %" PRIu64 ", fences %" PRIu64 "\n", total(C_VGEM_IMPORT),
+		       total(C_VGEM_FENCE));
+	ksft_print_msg("  importer: attaches %" PRIu64 ", maps %" PRIu64 ", device checksums %" PRIu64
+		       ", device fills %" PRIu64 ", sync brackets %" PRIu64 ", left attached %" PRIu64
+		       ", EXDEV %" PRIu64 ", ENXIO %" PRIu64 ", refused beyond reach %" PRIu64 "\n", total(C_IMP_ATTACH),
+		       total(C_IMP_MAP), total(C_DEV_CHECKSUM), total(C_DEV_FILL), total(C_IMP_SYNC),
+		       total(C_IMP_LINGER), total(C_EXDEV), total(C_ENXIO), total(C_ERANGE));
+	ksft_print_msg("  sync_file: exports %" PRIu64 ", imports %" PRIu64 ", waits %" PRIu64 "\n",
+		       total(C_SYNC_EXPORT), total(C_SYNC_IMPORT), total(C_SYNC_WAIT));
+	ksft_print_msg("  fd passing: messages sent %" PRIu64 " received %" PRIu64 ", fds sent %" PRIu64
+		       " received %" PRIu64 ", connections closed unread %" PRIu64 "\n",
+		       total(C_MSG_SENT), total(C_MSG_RECV), total(C_FDS_SENT), total(C_FDS_RECV),
+		       total(C_CONN_DROPPED));
+	ksft_print_msg("  peer gone (ECONNREFUSED/ECONNRESET/EPIPE) %" PRIu64 ", EAGAIN %" PRIu64 "\n",
+		       total(C_PEER_GONE), total(C_EAGAIN));
+	ksft_print_msg("processes killed %u, respawned %u%s\n", kills, respawns,
+		       g.kill ? "" : " (--no-kill)");
+	ksft_print_msg("unexpected errors %" PRIu64 ", data corruptions %" PRIu64 "\n",
+		       total(C_UNEXPECTED), total(C_CORRUPT));
 	print_log();
 
-	result(&num, stopped && !total(C_UNEXPECTED) && total(C_OPS) > 0,
+	result(stopped && !total(C_UNEXPECTED) && total(C_OPS) > 0,
 	       "workers_ran_without_unexpected_errors");
-	result(&num, !total(C_CORRUPT) && total(C_BYTES_CHECKED) > 0, "no_data_corruption");
+	result(!total(C_CORRUPT) && total(C_BYTES_CHECKED) > 0, "no_data_corruption");
 	if (g.kill)
-		result(&num, kills > 0 && respawns == kills, "kill_phase_ran");
+		result(kills > 0 && respawns == kills, "kill_phase_ran");
 	else
-		skip(&num, "kill_phase_ran", "--no-kill");
+		skip("kill_phase_ran", "--no-kill");
 
 	/* Every carveout heap back at zero used, and in one piece. */
 	for (i = 0; i < g.nheaps; i++) {
@@ -1972,13 +1944,13 @@ int main(int argc, char **argv)
 			ret = ret ? ret : -EIO;
 		cv_stat(n, "peak", &peak);
 		cv_stat(n, "alloc_failures", &failures);
-		printf("# heap %s: %s, free %" PRIu64 " of %" PRIu64 ", largest free extent %" PRIu64
-		       ", peak use %" PRIu64 ", allocation failures %" PRIu64 "\n", n,
-		       ret ? "NOT IDLE" : "idle", free_b, g.heaps[i].size, largest, peak, failures);
+		ksft_print_msg("heap %s: %s, free %" PRIu64 " of %" PRIu64 ", largest free extent %" PRIu64
+			       ", peak use %" PRIu64 ", allocation failures %" PRIu64 "\n", n,
+			       ret ? "NOT IDLE" : "idle", free_b, g.heaps[i].size, largest, peak, failures);
 		if (ret || free_b != g.heaps[i].size || largest != g.heaps[i].size)
 			heaps_ok = false;
 	}
-	result(&num, heaps_ok, "carveout_heaps_back_to_zero_used");
+	result(heaps_ok, "carveout_heaps_back_to_zero_used");
 
 	/* No buffer of these heaps anywhere (in flight ones included). */
 	if (baseline >= 0) {
@@ -1988,17 +1960,15 @@ int main(int argc, char **argv)
 				break;
 			sleep_ms(10);
 		}
-		printf("# dma-bufs of these heaps: %d before, %d mid-run, %d after\n", baseline,
-		       midrun, bufs);
-		result(&num, bufs >= 0 && bufs <= baseline, "no_dma_buf_left_behind");
+		ksft_print_msg("dma-bufs of these heaps: %d before, %d mid-run, %d after\n", baseline,
+			       midrun, bufs);
+		result(bufs >= 0 && bufs <= baseline, "no_dma_buf_left_behind");
 	} else {
-		skip(&num, "no_dma_buf_left_behind", "no debugfs bufinfo");
+		skip("no_dma_buf_left_behind", "no debugfs bufinfo");
 	}
 
-	t_run = now() - t_start;
-	printf("# rerun: %s\n", rerun);
-	printf("# total time %.1f s\n", t_run);
-	printf("# Totals: pass:%d fail:%d xfail:0 xpass:0 skip:%d error:0\n",
-	       n_pass, n_fail, n_skip);
-	return n_fail ? 1 : 0;
+	t_run = cv_now() - t_start;
+	ksft_print_msg("rerun: %s\n", rerun);
+	ksft_print_msg("total time %.1f s\n", t_run);
+	ksft_finished();
 }

@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Helpers shared by the carveout heap kselftests: finding a heap by its
- * capabilities, allocating, and reading the heap's statistics.
- * Every function returns 0 (or an fd) on success and -errno on failure.
+ * The test library of the project (selftests/lib), shared by every suite
+ * (carveout, importer, hardening) and by bench/: finding a heap by its
+ * capabilities, allocating, reading the heap's statistics, vgem, small
+ * files, the clock and the PRNG. importer_util.h adds the importer's
+ * ioctl wrappers. Every function that can fail returns 0 (or an fd) on
+ * success and -errno on failure.
  */
 #ifndef CARVEOUT_UTIL_H
 #define CARVEOUT_UTIL_H
@@ -70,7 +73,16 @@ int cv_read_str(const char *path, char *buf, size_t len);
 int cv_write_str(const char *path, const char *s);
 
 size_t cv_page_size(void);
-/* CLOCK_MONOTONIC in seconds. */
+/* CLOCK_MONOTONIC in seconds, and in nanoseconds. */
 double cv_now(void);
+uint64_t cv_now_ns(void);
+
+/*
+ * The PRNG of every test and benchmark: xorshift64*, so that a seed
+ * replays the same sequence. cv_seed() turns any seed, 0 included, into
+ * a well-mixed nonzero state (splitmix64); cv_rand() draws from it.
+ */
+uint64_t cv_seed(uint64_t seed);
+uint64_t cv_rand(uint64_t *state);
 
 #endif
