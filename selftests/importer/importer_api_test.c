@@ -152,8 +152,8 @@ TEST_F_TIMEOUT(imp, every_heap_round_trips_on_every_device, 300)
 			ASSERT_EQ(0, ret) TH_LOG("attach %s on %s: %s", names[i], dev.name,
 						 strerror(-ret));
 			ret = imp_map(self->imp, h, DIR_BIDI, NULL);
-			if (ret == -EXDEV && dev_has(&dev, DMABUF_IMPORTER_DEV_CONTIG) &&
-			    (!cv_is_carveout(names[i]) || imp_bounces(&dev))) {
+			if ((ret == -EXDEV && dev_has(&dev, DMABUF_IMPORTER_DEV_CONTIG) &&
+			     !cv_is_carveout(names[i])) || imp_refuses_bounced_copy(&dev, ret)) {
 				/* A scattered buffer (or copy) is the display's to refuse. */
 				TH_LOG("%s refuses a scattered %s buffer", dev.name, names[i]);
 				refused++;

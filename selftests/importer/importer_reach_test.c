@@ -49,7 +49,7 @@ FIXTURE_SETUP(reach)
 	if (self->imp == -ENOENT)
 		SKIP(return, "no %s (dmabuf_importer.ko not loaded)", IMP_DEV_PATH);
 	ASSERT_LE(0, self->imp);
-	self->bounce = imp_allow_bounce();
+	self->bounce = cv_allow_bounce();
 	ASSERT_LE(0, self->bounce) TH_LOG("contig_exporter has no allow_bounce parameter");
 }
 
@@ -189,8 +189,7 @@ static void every_pair(struct __test_metadata *_metadata, int imp,
 			ASSERT_EQ(0, ret) TH_LOG("attach %s on %s: %s", names[i],
 						 dev.name, strerror(-ret));
 			ret = imp_map(imp, h, DMABUF_IMPORTER_DIR_BIDIRECTIONAL, NULL);
-			if (ret == -EXDEV && (dev.flags & DMABUF_IMPORTER_DEV_CONTIG) &&
-			    imp_bounces(&dev)) {
+			if (imp_refuses_bounced_copy(&dev, ret)) {
 				/* The copy's 256 KiB pieces need not be adjacent. */
 				TH_LOG("%s refuses a bounced copy of a %s buffer (EXDEV)",
 				       dev.name, names[i]);
@@ -224,7 +223,7 @@ TEST_F_TIMEOUT(reach, every_heap_on_every_device_maps_or_fails_erange, 300)
 	every_pair(_metadata, self->imp, &ok, &refused, &unknown);
 	ksft_print_msg("reach: %d pairs mapped with correct data, %d refused with ERANGE, %d not judged (swiotlb=force: %s, allow_bounce %d)\n",
 		       ok, refused, unknown, cv_swiotlb_forced() ? "yes" : "no",
-		       imp_allow_bounce());
+		       cv_allow_bounce());
 	EXPECT_LT(0, ok + refused);
 }
 

@@ -99,7 +99,7 @@ FIXTURE_SETUP(unload)
  * When maps bounce, each device's mapping is a copy of its own and the
  * unmap of a bidirectional one copies it back over the buffer, the last
  * one winning: the others then map it to-device only, and the display may
- * refuse the copy's scattered pieces (imp_bounces()).
+ * refuse the copy's scattered pieces (imp_refuses_bounced_copy()).
  */
 static uint32_t shared_dir(const struct dmabuf_importer_device_info *info,
 			   int writer)
@@ -107,13 +107,6 @@ static uint32_t shared_dir(const struct dmabuf_importer_device_info *info,
 	if (imp_bounces(info) && !writer)
 		return DMABUF_IMPORTER_DIR_TO_DEVICE;
 	return DMABUF_IMPORTER_DIR_BIDIRECTIONAL;
-}
-
-static int shared_map_refused(const struct dmabuf_importer_device_info *info,
-			      int ret)
-{
-	return ret == -EXDEV && (info->flags & DMABUF_IMPORTER_DEV_CONTIG) &&
-	       imp_bounces(info);
 }
 
 /* Reload with the saved parameters plus @extra; 0 or -errno. */
@@ -184,7 +177,7 @@ TEST_F(unload, closing_with_mapped_buffers_lets_the_module_go_and_come_back)
 		gpu = info.role == DMABUF_IMPORTER_ROLE_GPU;
 		ASSERT_EQ(0, imp_attach(imp, buf, idx, &h));
 		ret = imp_map(imp, h, shared_dir(&info, gpu), NULL);
-		if (!shared_map_refused(&info, ret))
+		if (!imp_refuses_bounced_copy(&info, ret))
 			ASSERT_EQ(0, ret) TH_LOG("map on %s", info.name);
 		if (gpu)
 			ASSERT_EQ(0, imp_fill(imp, h, 0, MiB, 0x0dd0));

@@ -315,16 +315,20 @@ int cv_swiotlb_forced(void)
 	return forced;
 }
 
-int cv_bounce_refused(int cached)
+int cv_allow_bounce(void)
 {
 	char buf[8];
+	int ret;
 
+	ret = cv_read_str(CV_ALLOW_BOUNCE, buf, sizeof(buf));
+	if (ret)
+		return ret;
+	return buf[0] == 'Y' || buf[0] == '1';
+}
+
+int cv_bounce_refused(int cached)
+{
 	if (!cv_swiotlb_forced())
 		return 0;
-	if (!cached)
-		return 1;
-	if (cv_read_str("/sys/module/contig_exporter/parameters/allow_bounce",
-			buf, sizeof(buf)))
-		return 1;
-	return buf[0] != 'Y' && buf[0] != '1';
+	return !cached || cv_allow_bounce() != 1;
 }

@@ -56,6 +56,9 @@ int cv_swiotlb_forced(void);
  * Attach then fails with ERANGE (Documentation/heap-design.rst, "Reach").
  */
 int cv_bounce_refused(int cached);
+/* contig_exporter's allow_bounce parameter: 0, 1, or -errno. */
+#define CV_ALLOW_BOUNCE "/sys/module/contig_exporter/parameters/allow_bounce"
+int cv_allow_bounce(void);
 
 /* Value of "key:" in /proc/self/fdinfo/<fd>, copied into @out. */
 int cv_fdinfo(int fd, const char *key, char *out, size_t outlen);

@@ -241,9 +241,6 @@ int imp_heap_base(const char *heap, uint64_t *base)
 	return 0;
 }
 
-#define IMP_ALLOW_BOUNCE "/sys/module/contig_exporter/parameters/allow_bounce"
-
-
 int imp_mainline_may_bounce(const struct dmabuf_importer_device_info *dev)
 {
 	unsigned long long start, end, mask;
@@ -269,20 +266,9 @@ int imp_mainline_may_bounce(const struct dmabuf_importer_device_info *dev)
 	return found;
 }
 
-int imp_allow_bounce(void)
-{
-	char buf[8];
-	int ret;
-
-	ret = cv_read_str(IMP_ALLOW_BOUNCE, buf, sizeof(buf));
-	if (ret)
-		return ret;
-	return buf[0] == 'Y' || buf[0] == '1';
-}
-
 int imp_set_allow_bounce(int on)
 {
-	return cv_write_str(IMP_ALLOW_BOUNCE, on ? "1" : "0");
+	return cv_write_str(CV_ALLOW_BOUNCE, on ? "1" : "0");
 }
 
 int imp_bounce_if_forced(int on, int *prev)
@@ -292,7 +278,7 @@ int imp_bounce_if_forced(int on, int *prev)
 	*prev = -1;
 	if (!cv_swiotlb_forced())
 		return 0;
-	ret = imp_allow_bounce();
+	ret = cv_allow_bounce();
 	if (ret < 0 || ret == !!on)
 		return ret < 0 ? ret : 0;
 	*prev = ret;
@@ -309,7 +295,14 @@ int imp_bounces(const struct dmabuf_importer_device_info *dev)
 {
 	if ((dev->flags & DMABUF_IMPORTER_DEV_IOMMU) || !cv_swiotlb_forced())
 		return 0;
-	return imp_allow_bounce() == 1;
+	return cv_allow_bounce() == 1;
+}
+
+int imp_refuses_bounced_copy(const struct dmabuf_importer_device_info *dev,
+			     int err)
+{
+	return err == -EXDEV && (dev->flags & DMABUF_IMPORTER_DEV_CONTIG) &&
+	       imp_bounces(dev);
 }
 
 int imp_mainline_bounce_failed(int err)
@@ -339,7 +332,7 @@ int imp_expect_reach(const struct dmabuf_importer_device_info *dev,
 	if (base + size - 1 > mask)
 		return IMP_REACH_UNKNOWN;
 	if (cv_swiotlb_forced()) {
-		bounce = imp_allow_bounce();
+		bounce = cv_allow_bounce();
 		if (bounce < 0)
 			return bounce;
 		return cached && bounce ? IMP_REACH_OK : IMP_REACH_REFUSED;

@@ -94,8 +94,7 @@ int imp_expect_reach(const struct dmabuf_importer_device_info *dev,
 int imp_mainline_may_bounce(const struct dmabuf_importer_device_info *dev);
 /* Is @err how a map of a mainline heap's buffer fails to bounce? */
 int imp_mainline_bounce_failed(int err);
-/* The exporter's allow_bounce parameter: 0, 1, or -errno. */
-int imp_allow_bounce(void);
+/* Set the exporter's allow_bounce parameter (read: cv_allow_bounce()). */
 int imp_set_allow_bounce(int on);
 /*
  * Under swiotlb=force every map of a direct-mapped device bounces, and
@@ -116,6 +115,9 @@ void imp_bounce_restore(int prev);
  * mappings only (the display) may refuse it with EXDEV.
  */
 int imp_bounces(const struct dmabuf_importer_device_info *dev);
+/* Is @err the EXDEV of such a device refusing a bounced copy? */
+int imp_refuses_bounced_copy(const struct dmabuf_importer_device_info *dev,
+			     int err);
 
 /* Does /sys/bus/pci/devices/@name/iommu_group exist? */
 int imp_pci_has_iommu_group(const char *name);
