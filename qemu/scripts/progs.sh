@@ -23,17 +23,21 @@ mkdir -p "$out"
 	"$ksrc/tools/testing/selftests/dmabuf-heaps/dmabuf-heap.c"
 put "$out/dmabuf-heap" "$stage/usr/share/dmabuf/upstream/dmabuf-heap"
 
-sub selftests OUT="$out/selftests"
-put -t "$stage/usr/share/dmabuf/tests" "$out"/selftests/*_test
-
-sub userspace cli clients guest-tests lib OUT="$out/userspace"
+sub userspace cli imp pipeline guest-tests lib OUT="$out/userspace"
 put "$out/userspace/dmabuf" "$stage/usr/bin/dmabuf"
 put -t "$stage/usr/share/dmabuf/tests" "$out"/userspace/tests/libdma_*_test
-put -t "$stage/usr/bin" "$out"/userspace/clients/{camera,gpu,display}
+put -t "$stage/usr/bin" "$out"/userspace/pipeline/{camera,gpu,display}
+
+sub selftests USERSPACE="$out/userspace" OUT="$out/selftests"
+put -t "$stage/usr/share/dmabuf/tests" "$out"/selftests/*_test
 
 sub selftests/pipeline USERSPACE="$out/userspace" OUT="$out/pipeline"
 put -t "$stage/usr/share/dmabuf/pipeline" "$out"/pipeline/*_test "$out/pipeline/demo"
-install -m 0644 "$out/pipeline/lib.sh" "$stage/usr/share/dmabuf/pipeline/lib.sh"
+install -m 0644 -t "$stage/usr/share/dmabuf/pipeline" "$out/pipeline/lib.sh" \
+	"$out/pipeline/ktap_helpers.sh" "$out/pipeline/ktap.sh"
+# The KTAP shell helpers of init's module loads.
+install -D -m 0644 -t "$stage/usr/share/dmabuf" "$out/pipeline/ktap_helpers.sh" \
+	"$out/pipeline/ktap.sh"
 
 sub bench LIBDMA="$out/userspace" OUT="$out/bench"
 put "$out/bench/dmabuf_bench" "$stage/usr/bin/dmabuf_bench"

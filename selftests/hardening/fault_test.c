@@ -37,6 +37,7 @@
 #include "kselftest_harness.h"
 #include "carveout_util.h"
 #include "libdma.h"
+#include "libimp.h"
 
 #define MiB (1024UL * 1024UL)
 /* What the GPU writes and the CPU checks, each run. */
@@ -122,13 +123,13 @@ static void run_sequence(const struct env *e, uint32_t seed, struct outcome *o)
 	if (ret)
 		FAILED(o, ST_VGEM, -ret);
 
-	ret = ldma_importer_attach(e->imp, buf, e->gpu, &gh, NULL);
+	ret = imp_attach(e->imp, buf, e->gpu, &gh, NULL);
 	if (ret)
 		FAILED(o, ST_GPU_ATTACH, -ret);
-	ret = ldma_importer_map(e->imp, gh, LDMA_IMPORTER_BIDIRECTIONAL, NULL);
+	ret = imp_map(e->imp, gh, IMP_BIDIRECTIONAL, NULL);
 	if (ret)
 		FAILED(o, ST_GPU_MAP, -ret);
-	ret = ldma_importer_fill(e->imp, gh, seed, 0, check);
+	ret = imp_fill(e->imp, gh, seed, 0, check);
 	if (ret)
 		FAILED(o, ST_GPU_FILL, -ret);
 
@@ -136,7 +137,7 @@ static void run_sequence(const struct env *e, uint32_t seed, struct outcome *o)
 	sync.flags = DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ;
 	if (ioctl(buf, DMA_BUF_IOCTL_SYNC, &sync))
 		FAILED(o, ST_CPU_CHECK, errno);
-	ldma_importer_pattern(e->want, 0, check, seed);
+	imp_pattern(e->want, 0, check, seed);
 	ret = memcmp(e->want, p, check);
 	sync.flags = DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ;
 	ioctl(buf, DMA_BUF_IOCTL_SYNC, &sync);
@@ -144,36 +145,36 @@ static void run_sequence(const struct env *e, uint32_t seed, struct outcome *o)
 		FAILED(o, ST_CPU_CHECK, EBADMSG);
 
 	if (e->has_camera) {
-		ret = ldma_importer_attach(e->imp, buf, e->camera, &ch, NULL);
+		ret = imp_attach(e->imp, buf, e->camera, &ch, NULL);
 		if (ret)
 			FAILED(o, ST_CAM_ATTACH, -ret);
-		ret = ldma_importer_map(e->imp, ch, LDMA_IMPORTER_TO_DEVICE,
-					NULL);
+		ret = imp_map(e->imp, ch, IMP_TO_DEVICE,
+			      NULL);
 		if (ret)
 			FAILED(o, ST_CAM_MAP, -ret);
-		ret = ldma_importer_sync_begin(e->imp, ch, LDMA_READ);
+		ret = imp_sync_begin(e->imp, ch, IMP_READ);
 		if (ret)
 			FAILED(o, ST_CAM_SYNC, -ret);
-		ret = ldma_importer_sync_end(e->imp, ch, LDMA_READ);
+		ret = imp_sync_end(e->imp, ch, IMP_READ);
 		if (ret)
 			FAILED(o, ST_CAM_SYNC, -ret);
-		ret = ldma_importer_unmap(e->imp, ch);
+		ret = imp_unmap(e->imp, ch);
 		if (ret)
 			FAILED(o, ST_UNMAP, -ret);
 	}
-	ret = ldma_importer_unmap(e->imp, gh);
+	ret = imp_unmap(e->imp, gh);
 	if (ret)
 		FAILED(o, ST_UNMAP, -ret);
-	ret = ldma_importer_detach(e->imp, gh);
+	ret = imp_detach(e->imp, gh);
 	gh = 0;
 	if (ret)
 		FAILED(o, ST_DETACH, -ret);
 out:
 	/* Teardown never fails the sequence: it must just work. */
 	if (ch)
-		ldma_importer_detach(e->imp, ch);
+		imp_detach(e->imp, ch);
 	if (gh)
-		ldma_importer_detach(e->imp, gh);
+		imp_detach(e->imp, gh);
 	if (vh)
 		cv_vgem_close(e->vgem, vh);
 	if (p != MAP_FAILED)
@@ -270,7 +271,7 @@ static int gates_only(const char *mech)
 FIXTURE_SETUP(fault)
 {
 	struct cv_heap heap;
-	struct ldma_importer_dev *devs = NULL;
+	struct imp_dev *devs = NULL;
 	int n, i, found_gpu = 0;
 
 	self->nth_fd = -1;
@@ -290,17 +291,17 @@ FIXTURE_SETUP(fault)
 	self->env.vgem = cv_vgem_open();
 	if (self->env.vgem < 0)
 		SKIP(return, "no vgem device");
-	self->env.imp = ldma_importer_open(NULL);
+	self->env.imp = imp_open(NULL);
 	if (self->env.imp < 0)
 		SKIP(return, "no importer device");
-	n = ldma_importer_list(self->env.imp, &devs);
+	n = imp_list(self->env.imp, &devs);
 	ASSERT_LE(0, n);
 	for (i = 0; i < n; i++) {
-		if (devs[i].role == LDMA_IMPORTER_GPU && !found_gpu) {
+		if (devs[i].role == IMP_GPU && !found_gpu) {
 			self->env.gpu = devs[i].index;
 			found_gpu = 1;
 		}
-		if (devs[i].role == LDMA_IMPORTER_CAMERA && !self->env.has_camera) {
+		if (devs[i].role == IMP_CAMERA && !self->env.has_camera) {
 			self->env.camera = devs[i].index;
 			self->env.has_camera = 1;
 		}

@@ -17,7 +17,7 @@
 
 #include "kselftest_harness.h"
 #include "carveout_util.h"
-#include "importer_util.h"
+#include "importer_test.h"
 
 #define BUF_SIZE (64 * 1024UL)
 
@@ -28,41 +28,24 @@ FIXTURE(access) {
 	struct dmabuf_importer_device_info gpu;
 	int buf;
 	uint32_t handle;
-	int bounce;	/* allow_bounce to restore (imp_bounce_if_forced) */
+	int bounce;	/* allow_bounce to restore (cv_imp_bounce_if_forced) */
 };
 
 FIXTURE_SETUP(access)
 {
-	int ret;
-
-	self->imp = self->heap_fd = self->buf = self->bounce = -1;
-	self->imp = imp_open();
-	ASSERT_LE(0, self->imp) TH_LOG("open %s: %s", IMP_DEV_PATH, strerror(-self->imp));
-	ASSERT_EQ(0, imp_find_device(self->imp, DMABUF_IMPORTER_ROLE_GPU, 0, &self->gpu));
-	ret = imp_open_cached_heap(&self->heap, &self->heap_fd);
-	if (ret == -ENOENT)
-		SKIP(return, "no cached carveout heap");
-	ASSERT_EQ(0, ret) TH_LOG("cached carveout heap: %s", strerror(-ret));
-	self->buf = cv_alloc(self->heap_fd, BUF_SIZE, O_RDONLY | O_CLOEXEC, 0);
-	ASSERT_LE(0, self->buf);
+	CACHED_BUF_SETUP(BUF_SIZE, O_RDONLY | O_CLOEXEC);
+	ASSERT_EQ(0, cv_imp_find_device(self->imp, DMABUF_IMPORTER_ROLE_GPU, 0, &self->gpu));
 	ASSERT_EQ(O_RDONLY, fcntl(self->buf, F_GETFL) & O_ACCMODE);
-	ASSERT_EQ(0, imp_bounce_if_forced(1, &self->bounce));
-	ASSERT_EQ(0, imp_attach(self->imp, self->buf, self->gpu.index, &self->handle));
+	ASSERT_EQ(0, cv_imp_attach(self->imp, self->buf, self->gpu.index, &self->handle));
 }
 
 FIXTURE_TEARDOWN(access)
 {
-	imp_bounce_restore(self->bounce);
-	if (self->buf >= 0)
-		close(self->buf);
-	if (self->imp >= 0)
-		close(self->imp);
-	if (self->heap_fd >= 0)
-		EXPECT_EQ(0, imp_close_heap(self->heap_fd, self->heap.name));
+	CACHED_BUF_TEARDOWN();
 }
 
 /* Offset of the first non-zero byte of the buffer, or its size. */
-static uint64_t first_nonzero(int buf)
+static uint64_t buf_first_nonzero(int buf)
 {
 	struct dma_buf_sync sync = { DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ };
 	uint8_t *p = mmap(NULL, BUF_SIZE, PROT_READ, MAP_SHARED, buf, 0);
@@ -71,8 +54,7 @@ static uint64_t first_nonzero(int buf)
 	if (p == MAP_FAILED)
 		return 0;
 	ioctl(buf, DMA_BUF_IOCTL_SYNC, &sync);
-	for (i = 0; i < BUF_SIZE && !p[i]; i++)
-		;
+	i = first_nonzero(p, BUF_SIZE);
 	sync.flags = DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ;
 	ioctl(buf, DMA_BUF_IOCTL_SYNC, &sync);
 	munmap(p, BUF_SIZE);
@@ -95,27 +77,27 @@ TEST_F(access, map_for_device_writes_of_a_read_only_buffer_fails_eacces)
 {
 	struct dmabuf_importer_query q;
 
-	EXPECT_EQ(-EACCES, imp_map(self->imp, self->handle,
-				   DMABUF_IMPORTER_DIR_FROM_DEVICE, NULL));
-	EXPECT_EQ(-EACCES, imp_map(self->imp, self->handle,
-				   DMABUF_IMPORTER_DIR_BIDIRECTIONAL, NULL));
-	ASSERT_EQ(0, imp_query(self->imp, self->handle, &q));
+	EXPECT_EQ(-EACCES, cv_imp_map(self->imp, self->handle,
+		  DMABUF_IMPORTER_DIR_FROM_DEVICE, NULL));
+	EXPECT_EQ(-EACCES, cv_imp_map(self->imp, self->handle,
+		  DMABUF_IMPORTER_DIR_BIDIRECTIONAL, NULL));
+	ASSERT_EQ(0, cv_imp_query(self->imp, self->handle, &q));
 	EXPECT_EQ(0U, q.state);
-	EXPECT_EQ(0, imp_map(self->imp, self->handle,
-			     DMABUF_IMPORTER_DIR_TO_DEVICE, NULL));
+	EXPECT_EQ(0, cv_imp_map(self->imp, self->handle,
+		  DMABUF_IMPORTER_DIR_TO_DEVICE, NULL));
 }
 
 TEST_F(access, fill_on_a_read_only_buffer_fails_eacces_and_writes_nothing)
 {
 	/* Whatever mapping the device got, it must not write. */
-	if (imp_map(self->imp, self->handle, DMABUF_IMPORTER_DIR_BIDIRECTIONAL, NULL))
-		ASSERT_EQ(0, imp_map(self->imp, self->handle,
-				     DMABUF_IMPORTER_DIR_TO_DEVICE, NULL));
-	EXPECT_EQ(-EACCES, imp_fill(self->imp, self->handle, 0, BUF_SIZE, 0x77));
-	EXPECT_EQ(BUF_SIZE, first_nonzero(self->buf));
+	if (cv_imp_map(self->imp, self->handle, DMABUF_IMPORTER_DIR_BIDIRECTIONAL, NULL))
+		ASSERT_EQ(0, cv_imp_map(self->imp, self->handle,
+			  DMABUF_IMPORTER_DIR_TO_DEVICE, NULL));
+	EXPECT_EQ(-EACCES, cv_imp_fill(self->imp, self->handle, 0, BUF_SIZE, 0x77));
+	EXPECT_EQ(BUF_SIZE, buf_first_nonzero(self->buf));
 	/* Unmapped, the answer is the same. */
-	ASSERT_EQ(0, imp_unmap(self->imp, self->handle));
-	EXPECT_EQ(-EACCES, imp_fill(self->imp, self->handle, 0, BUF_SIZE, 0x77));
+	ASSERT_EQ(0, cv_imp_unmap(self->imp, self->handle));
+	EXPECT_EQ(-EACCES, cv_imp_fill(self->imp, self->handle, 0, BUF_SIZE, 0x77));
 }
 
 TEST_F(access, checksum_on_a_read_only_buffer_works)
@@ -123,10 +105,10 @@ TEST_F(access, checksum_on_a_read_only_buffer_works)
 	uint8_t zero[BUF_SIZE] = { 0 };
 	uint64_t sum = 0;
 
-	ASSERT_EQ(0, imp_map(self->imp, self->handle,
-			     DMABUF_IMPORTER_DIR_TO_DEVICE, NULL));
-	ASSERT_EQ(0, imp_checksum(self->imp, self->handle, 0, BUF_SIZE, &sum));
-	EXPECT_EQ(imp_hash(zero, BUF_SIZE), sum);
+	ASSERT_EQ(0, cv_imp_map(self->imp, self->handle,
+		  DMABUF_IMPORTER_DIR_TO_DEVICE, NULL));
+	ASSERT_EQ(0, cv_imp_checksum(self->imp, self->handle, 0, BUF_SIZE, &sum));
+	EXPECT_EQ(cv_imp_hash(zero, BUF_SIZE), sum);
 }
 
 /* The control: the same heap, opened read-write, is filled. */
@@ -136,11 +118,11 @@ TEST_F(access, fill_on_a_read_write_buffer_works)
 	uint32_t h;
 
 	ASSERT_LE(0, buf);
-	ASSERT_EQ(0, imp_attach(self->imp, buf, self->gpu.index, &h));
-	ASSERT_EQ(0, imp_map(self->imp, h, DMABUF_IMPORTER_DIR_BIDIRECTIONAL, NULL));
-	EXPECT_EQ(0, imp_fill(self->imp, h, 0, BUF_SIZE, 0x77));
-	EXPECT_EQ(0ULL, first_nonzero(buf));
-	EXPECT_EQ(0, imp_detach(self->imp, h));
+	ASSERT_EQ(0, cv_imp_attach(self->imp, buf, self->gpu.index, &h));
+	ASSERT_EQ(0, cv_imp_map(self->imp, h, DMABUF_IMPORTER_DIR_BIDIRECTIONAL, NULL));
+	EXPECT_EQ(0, cv_imp_fill(self->imp, h, 0, BUF_SIZE, 0x77));
+	EXPECT_EQ(0ULL, buf_first_nonzero(buf));
+	EXPECT_EQ(0, cv_imp_detach(self->imp, h));
 	close(buf);
 }
 

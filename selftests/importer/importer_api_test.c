@@ -59,15 +59,15 @@ TEST_F(imp, device_info_past_the_last_fails_enodev)
 {
 	struct dmabuf_importer_device_info info;
 
-	EXPECT_EQ(-ENODEV, imp_device_info(self->imp, 64, &info));
-	EXPECT_EQ(-ENODEV, imp_device_info(self->imp, 0xffffffff, &info));
+	EXPECT_EQ(-ENODEV, cv_imp_device_info(self->imp, 64, &info));
+	EXPECT_EQ(-ENODEV, cv_imp_device_info(self->imp, 0xffffffff, &info));
 }
 
 /* edu: the SMMUv3 decides whether a 28-bit DMA mask can work. */
 TEST_F(imp, edu_iommu_state_matches_sysfs)
 {
-	int iommu64 = imp_pci_has_iommu_group(self->edu64.name);
-	int iommu28 = imp_pci_has_iommu_group(self->edu28.name);
+	int iommu64 = cv_imp_pci_has_iommu_group(self->edu64.name);
+	int iommu28 = cv_imp_pci_has_iommu_group(self->edu28.name);
 
 	EXPECT_EQ(iommu64, dev_has(&self->edu64, DMABUF_IMPORTER_DEV_IOMMU));
 	EXPECT_EQ(iommu28, dev_has(&self->edu28, DMABUF_IMPORTER_DEV_IOMMU));
@@ -86,28 +86,28 @@ TEST_F(imp, edu_28bit_mask_fails_enxio_or_gets_iovas_below_256mib)
 	uint8_t *p;
 
 	if (!dev_has(&self->edu28, DMABUF_IMPORTER_DEV_IOMMU)) {
-		EXPECT_EQ(-ENXIO, imp_attach(self->imp, self->buf, self->edu28.index, &h));
+		EXPECT_EQ(-ENXIO, cv_imp_attach(self->imp, self->buf, self->edu28.index, &h));
 		EXPECT_EQ(0U, h);
 		return;
 	}
-	ASSERT_EQ(0, imp_attach(self->imp, self->buf, self->edu28.index, &h));
-	ASSERT_EQ(0, imp_map(self->imp, h, DIR_BIDI, &m));
+	ASSERT_EQ(0, cv_imp_attach(self->imp, self->buf, self->edu28.index, &h));
+	ASSERT_EQ(0, cv_imp_map(self->imp, h, DIR_BIDI, &m));
 	/* The carveout lies at >= 1.75 GiB; the device sees it below 256 MiB. */
 	EXPECT_GE(1ULL << 28, m.dma_end);
 	EXPECT_TRUE(!!(m.flags & CONTIGUOUS));
 	TH_LOG("IOVA %#llx-%#llx", (unsigned long long)m.dma_start,
 	       (unsigned long long)m.dma_end);
 
-	ASSERT_EQ(0, imp_fill(self->imp, h, off, EDU_WINDOW, 0x28282828));
+	ASSERT_EQ(0, cv_imp_fill(self->imp, h, off, EDU_WINDOW, 0x28282828));
 	p = mmap(NULL, self->size, PROT_READ, MAP_SHARED, self->buf, 0);
 	ASSERT_NE(MAP_FAILED, p);
 	ASSERT_EQ(0, cv_sync(self->buf, DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ));
-	EXPECT_EQ(EDU_WINDOW, imp_verify(p + off, off, EDU_WINDOW, 0x28282828));
+	EXPECT_EQ(EDU_WINDOW, cv_imp_verify(p + off, off, EDU_WINDOW, 0x28282828));
 	ASSERT_EQ(0, cv_sync(self->buf, DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ));
 	munmap(p, self->size);
-	ASSERT_EQ(0, imp_checksum(self->imp, h, off, EDU_WINDOW, &sum));
+	ASSERT_EQ(0, cv_imp_checksum(self->imp, h, off, EDU_WINDOW, &sum));
 	EXPECT_EQ(expected_hash(off, EDU_WINDOW, 0x28282828), sum);
-	EXPECT_EQ(0, imp_detach(self->imp, h));
+	EXPECT_EQ(0, cv_imp_detach(self->imp, h));
 }
 
 /* Every heap in /dev/dma_heap against every device that can do DMA. */
@@ -129,7 +129,7 @@ TEST_F_TIMEOUT(imp, every_heap_round_trips_on_every_device, 300)
 		heap = cv_heap_open(names[i]);
 		ASSERT_LE(0, heap) TH_LOG("open heap %s", names[i]);
 		for (idx = 0; idx < 64; idx++) {
-			if (imp_device_info(self->imp, idx, &dev))
+			if (cv_imp_device_info(self->imp, idx, &dev))
 				continue;
 			if (dev_has(&dev, DMABUF_IMPORTER_DEV_NO_DMA))
 				continue;
@@ -138,35 +138,35 @@ TEST_F_TIMEOUT(imp, every_heap_round_trips_on_every_device, 300)
 			buf = cv_alloc(heap, size, O_RDWR | O_CLOEXEC, 0);
 			ASSERT_LE(0, buf) TH_LOG("alloc from %s", names[i]);
 			reach = cv_is_carveout(names[i]) ?
-				imp_expect_reach(&dev, names[i]) : IMP_REACH_OK;
-			ret = imp_attach(self->imp, buf, idx, &h);
-			if (reach == IMP_REACH_REFUSED) {
+				cv_imp_expect_reach(&dev, names[i]) : CV_IMP_REACH_OK;
+			ret = cv_imp_attach(self->imp, buf, idx, &h);
+			if (reach == CV_IMP_REACH_REFUSED) {
 				/* importer_reach_test checks these in depth. */
 				EXPECT_EQ(-ERANGE, ret) TH_LOG("%s on %s", names[i], dev.name);
 				if (!ret)
-					imp_detach(self->imp, h);
+					cv_imp_detach(self->imp, h);
 				refused++;
 				close(buf);
 				continue;
 			}
 			ASSERT_EQ(0, ret) TH_LOG("attach %s on %s: %s", names[i], dev.name,
 						 strerror(-ret));
-			ret = imp_map(self->imp, h, DIR_BIDI, NULL);
+			ret = cv_imp_map(self->imp, h, DIR_BIDI, NULL);
 			if ((ret == -EXDEV && dev_has(&dev, DMABUF_IMPORTER_DEV_CONTIG) &&
-			     !cv_is_carveout(names[i])) || imp_refuses_bounced_copy(&dev, ret)) {
+			     !cv_is_carveout(names[i])) || cv_imp_refuses_bounced_copy(&dev, ret)) {
 				/* A scattered buffer (or copy) is the display's to refuse. */
 				TH_LOG("%s refuses a scattered %s buffer", dev.name, names[i]);
 				refused++;
-				EXPECT_EQ(0, imp_detach(self->imp, h));
+				EXPECT_EQ(0, cv_imp_detach(self->imp, h));
 				close(buf);
 				continue;
 			}
-			if (imp_mainline_bounce_failed(ret) && !cv_is_carveout(names[i]) &&
-			    imp_mainline_may_bounce(&dev)) {
+			if (cv_imp_mainline_bounce_failed(ret) && !cv_is_carveout(names[i]) &&
+			    cv_imp_mainline_may_bounce(&dev)) {
 				TH_LOG("%s cannot bounce a %s buffer beyond its reach", dev.name,
 				       names[i]);
 				refused++;
-				EXPECT_EQ(0, imp_detach(self->imp, h));
+				EXPECT_EQ(0, cv_imp_detach(self->imp, h));
 				close(buf);
 				continue;
 			}
@@ -179,16 +179,16 @@ TEST_F_TIMEOUT(imp, every_heap_round_trips_on_every_device, 300)
 			ASSERT_EQ(0, cv_sync(buf, DMA_BUF_SYNC_START | DMA_BUF_SYNC_RW));
 			imp_pattern(p + off, off, len, seed);
 			ASSERT_EQ(0, cv_sync(buf, DMA_BUF_SYNC_END | DMA_BUF_SYNC_RW));
-			ASSERT_EQ(0, imp_checksum(self->imp, h, off, len, &sum));
+			ASSERT_EQ(0, cv_imp_checksum(self->imp, h, off, len, &sum));
 			EXPECT_EQ(expected_hash(off, len, seed), sum)
 				TH_LOG("%s read a %s buffer wrong", dev.name, names[i]);
-			ASSERT_EQ(0, imp_fill(self->imp, h, off, len, ~seed));
+			ASSERT_EQ(0, cv_imp_fill(self->imp, h, off, len, ~seed));
 			ASSERT_EQ(0, cv_sync(buf, DMA_BUF_SYNC_START | DMA_BUF_SYNC_RW));
-			EXPECT_EQ(len, imp_verify(p + off, off, len, ~seed))
+			EXPECT_EQ(len, cv_imp_verify(p + off, off, len, ~seed))
 				TH_LOG("%s wrote a %s buffer wrong", dev.name, names[i]);
 			ASSERT_EQ(0, cv_sync(buf, DMA_BUF_SYNC_END | DMA_BUF_SYNC_RW));
 			munmap(p, size);
-			EXPECT_EQ(0, imp_detach(self->imp, h));
+			EXPECT_EQ(0, cv_imp_detach(self->imp, h));
 			close(buf);
 			done++;
 		}
@@ -209,9 +209,9 @@ TEST_F(imp, attach_non_dmabuf_fd_fails_einval)
 	uint32_t h = 0;
 
 	ASSERT_LE(0, fd);
-	EXPECT_EQ(-EINVAL, imp_attach(self->imp, fd, self->gpu.index, &h));
-	EXPECT_EQ(-EINVAL, imp_attach(self->imp, self->imp, self->gpu.index, &h));
-	EXPECT_EQ(-EINVAL, imp_attach(self->imp, self->heap_fd, self->gpu.index, &h));
+	EXPECT_EQ(-EINVAL, cv_imp_attach(self->imp, fd, self->gpu.index, &h));
+	EXPECT_EQ(-EINVAL, cv_imp_attach(self->imp, self->imp, self->gpu.index, &h));
+	EXPECT_EQ(-EINVAL, cv_imp_attach(self->imp, self->heap_fd, self->gpu.index, &h));
 	close(fd);
 }
 
@@ -222,17 +222,17 @@ TEST_F(imp, attach_closed_fd_fails_ebadf)
 
 	ASSERT_LE(0, fd);
 	close(fd);
-	EXPECT_EQ(-EBADF, imp_attach(self->imp, fd, self->gpu.index, &h));
-	EXPECT_EQ(-EBADF, imp_attach(self->imp, -1, self->gpu.index, &h));
-	EXPECT_EQ(-EBADF, imp_attach(self->imp, 1 << 30, self->gpu.index, &h));
+	EXPECT_EQ(-EBADF, cv_imp_attach(self->imp, fd, self->gpu.index, &h));
+	EXPECT_EQ(-EBADF, cv_imp_attach(self->imp, -1, self->gpu.index, &h));
+	EXPECT_EQ(-EBADF, cv_imp_attach(self->imp, 1 << 30, self->gpu.index, &h));
 }
 
 TEST_F(imp, attach_unknown_device_fails_enodev)
 {
 	uint32_t h = 0;
 
-	EXPECT_EQ(-ENODEV, imp_attach(self->imp, self->buf, 64, &h));
-	EXPECT_EQ(-ENODEV, imp_attach(self->imp, self->buf, 0xffffffff, &h));
+	EXPECT_EQ(-ENODEV, cv_imp_attach(self->imp, self->buf, 64, &h));
+	EXPECT_EQ(-ENODEV, cv_imp_attach(self->imp, self->buf, 0xffffffff, &h));
 }
 
 TEST_F(imp, attach_nonzero_flags_fails_einval)
@@ -251,12 +251,12 @@ TEST_F(imp, attachments_beyond_1024_fail_enospc)
 	int i, ret = 0;
 
 	for (i = 0; i < 1024 && !ret; i++)
-		ret = imp_attach(self->imp, self->buf, self->gpu.index, &h);
+		ret = cv_imp_attach(self->imp, self->buf, self->gpu.index, &h);
 	ASSERT_EQ(0, ret) TH_LOG("attachment %d: %s", i, strerror(-ret));
-	EXPECT_EQ(-ENOSPC, imp_attach(self->imp, self->buf, self->gpu.index, &h));
+	EXPECT_EQ(-ENOSPC, cv_imp_attach(self->imp, self->buf, self->gpu.index, &h));
 	/* Detaching one frees its slot. */
-	EXPECT_EQ(0, imp_detach(self->imp, 7));
-	EXPECT_EQ(0, imp_attach(self->imp, self->buf, self->gpu.index, &h));
+	EXPECT_EQ(0, cv_imp_detach(self->imp, 7));
+	EXPECT_EQ(0, cv_imp_attach(self->imp, self->buf, self->gpu.index, &h));
 	EXPECT_EQ(7U, h);
 }
 
@@ -265,17 +265,17 @@ TEST_F(imp, map_twice_fails_ebusy)
 	struct dmabuf_importer_query q;
 	uint32_t h;
 
-	ASSERT_EQ(0, imp_attach(self->imp, self->buf, self->camera.index, &h));
-	ASSERT_EQ(0, imp_map(self->imp, h, DIR_TO, NULL));
-	EXPECT_EQ(-EBUSY, imp_map(self->imp, h, DIR_TO, NULL));
-	EXPECT_EQ(-EBUSY, imp_map(self->imp, h, DIR_FROM, NULL));
-	EXPECT_EQ(-EBUSY, imp_map(self->imp, h, DIR_BIDI, NULL));
-	ASSERT_EQ(0, imp_query(self->imp, h, &q));
+	ASSERT_EQ(0, cv_imp_attach(self->imp, self->buf, self->camera.index, &h));
+	ASSERT_EQ(0, cv_imp_map(self->imp, h, DIR_TO, NULL));
+	EXPECT_EQ(-EBUSY, cv_imp_map(self->imp, h, DIR_TO, NULL));
+	EXPECT_EQ(-EBUSY, cv_imp_map(self->imp, h, DIR_FROM, NULL));
+	EXPECT_EQ(-EBUSY, cv_imp_map(self->imp, h, DIR_BIDI, NULL));
+	ASSERT_EQ(0, cv_imp_query(self->imp, h, &q));
 	EXPECT_EQ((uint32_t)DMABUF_IMPORTER_STATE_MAPPED, q.state);
 	EXPECT_EQ((uint32_t)DIR_TO, q.direction);
-	EXPECT_EQ(0, imp_unmap(self->imp, h));
-	EXPECT_EQ(0, imp_map(self->imp, h, DIR_FROM, NULL));
-	EXPECT_EQ(0, imp_detach(self->imp, h));
+	EXPECT_EQ(0, cv_imp_unmap(self->imp, h));
+	EXPECT_EQ(0, cv_imp_map(self->imp, h, DIR_FROM, NULL));
+	EXPECT_EQ(0, cv_imp_detach(self->imp, h));
 }
 
 TEST_F(imp, map_bad_direction_fails_einval)
@@ -283,13 +283,13 @@ TEST_F(imp, map_bad_direction_fails_einval)
 	struct dmabuf_importer_query q;
 	uint32_t h;
 
-	ASSERT_EQ(0, imp_attach(self->imp, self->buf, self->gpu.index, &h));
-	EXPECT_EQ(-EINVAL, imp_map(self->imp, h, 0, NULL));
-	EXPECT_EQ(-EINVAL, imp_map(self->imp, h, 4, NULL));
-	EXPECT_EQ(-EINVAL, imp_map(self->imp, h, 0xffffffff, NULL));
-	ASSERT_EQ(0, imp_query(self->imp, h, &q));
+	ASSERT_EQ(0, cv_imp_attach(self->imp, self->buf, self->gpu.index, &h));
+	EXPECT_EQ(-EINVAL, cv_imp_map(self->imp, h, 0, NULL));
+	EXPECT_EQ(-EINVAL, cv_imp_map(self->imp, h, 4, NULL));
+	EXPECT_EQ(-EINVAL, cv_imp_map(self->imp, h, 0xffffffff, NULL));
+	ASSERT_EQ(0, cv_imp_query(self->imp, h, &q));
 	EXPECT_EQ(0U, q.state);
-	EXPECT_EQ(0, imp_detach(self->imp, h));
+	EXPECT_EQ(0, cv_imp_detach(self->imp, h));
 }
 
 TEST_F(imp, unknown_handle_fails_enoent)
@@ -300,51 +300,51 @@ TEST_F(imp, unknown_handle_fails_enoent)
 	unsigned int i;
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		EXPECT_EQ(-ENOENT, imp_map(self->imp, bad[i], DIR_TO, NULL));
-		EXPECT_EQ(-ENOENT, imp_unmap(self->imp, bad[i]));
-		EXPECT_EQ(-ENOENT, imp_fill(self->imp, bad[i], 0, 4, 0));
-		EXPECT_EQ(-ENOENT, imp_checksum(self->imp, bad[i], 0, 4, &sum));
-		EXPECT_EQ(-ENOENT, imp_sync(self->imp, bad[i], DMABUF_IMPORTER_SYNC_READ));
-		EXPECT_EQ(-ENOENT, imp_query(self->imp, bad[i], &q));
-		EXPECT_EQ(-ENOENT, imp_detach(self->imp, bad[i]));
+		EXPECT_EQ(-ENOENT, cv_imp_map(self->imp, bad[i], DIR_TO, NULL));
+		EXPECT_EQ(-ENOENT, cv_imp_unmap(self->imp, bad[i]));
+		EXPECT_EQ(-ENOENT, cv_imp_fill(self->imp, bad[i], 0, 4, 0));
+		EXPECT_EQ(-ENOENT, cv_imp_checksum(self->imp, bad[i], 0, 4, &sum));
+		EXPECT_EQ(-ENOENT, cv_imp_sync(self->imp, bad[i], DMABUF_IMPORTER_SYNC_READ));
+		EXPECT_EQ(-ENOENT, cv_imp_query(self->imp, bad[i], &q));
+		EXPECT_EQ(-ENOENT, cv_imp_detach(self->imp, bad[i]));
 	}
 }
 
 TEST_F(imp, handles_belong_to_their_file)
 {
-	int other = imp_open();
+	int other = cv_imp_open();
 	struct dmabuf_importer_query q;
 	uint32_t h;
 
 	ASSERT_LE(0, other);
-	ASSERT_EQ(0, imp_attach(self->imp, self->buf, self->gpu.index, &h));
-	EXPECT_EQ(-ENOENT, imp_query(other, h, &q));
-	EXPECT_EQ(-ENOENT, imp_detach(other, h));
+	ASSERT_EQ(0, cv_imp_attach(self->imp, self->buf, self->gpu.index, &h));
+	EXPECT_EQ(-ENOENT, cv_imp_query(other, h, &q));
+	EXPECT_EQ(-ENOENT, cv_imp_detach(other, h));
 	close(other);
-	EXPECT_EQ(0, imp_query(self->imp, h, &q));
+	EXPECT_EQ(0, cv_imp_query(self->imp, h, &q));
 }
 
 TEST_F(imp, detach_twice_fails_enoent)
 {
 	uint32_t h;
 
-	ASSERT_EQ(0, imp_attach(self->imp, self->buf, self->gpu.index, &h));
-	EXPECT_EQ(0, imp_detach(self->imp, h));
-	EXPECT_EQ(-ENOENT, imp_detach(self->imp, h));
+	ASSERT_EQ(0, cv_imp_attach(self->imp, self->buf, self->gpu.index, &h));
+	EXPECT_EQ(0, cv_imp_detach(self->imp, h));
+	EXPECT_EQ(-ENOENT, cv_imp_detach(self->imp, h));
 }
 
 TEST_F(imp, detach_while_mapped_unmaps_and_frees)
 {
 	uint32_t h1, h2;
 
-	ASSERT_EQ(0, imp_attach(self->imp, self->buf, self->camera.index, &h1));
-	ASSERT_EQ(0, imp_attach(self->imp, self->buf, self->scanout, &h2));
-	ASSERT_EQ(0, imp_map(self->imp, h1, DIR_FROM, NULL));
-	ASSERT_EQ(0, imp_map(self->imp, h2, DIR_TO, NULL));
+	ASSERT_EQ(0, cv_imp_attach(self->imp, self->buf, self->camera.index, &h1));
+	ASSERT_EQ(0, cv_imp_attach(self->imp, self->buf, self->scanout, &h2));
+	ASSERT_EQ(0, cv_imp_map(self->imp, h1, DIR_FROM, NULL));
+	ASSERT_EQ(0, cv_imp_map(self->imp, h2, DIR_TO, NULL));
 	close(self->buf);
 	self->buf = -1;
-	EXPECT_EQ(0, imp_detach(self->imp, h1));
-	EXPECT_EQ(0, imp_detach(self->imp, h2));
+	EXPECT_EQ(0, cv_imp_detach(self->imp, h1));
+	EXPECT_EQ(0, cv_imp_detach(self->imp, h2));
 	/* The attachments held the last references. */
 	EXPECT_EQ(0, cv_wait_idle(self->heap.name));
 }
@@ -354,14 +354,14 @@ TEST_F(imp, operations_on_unmapped_attachment_fail_enotconn)
 	uint64_t sum;
 	uint32_t h;
 
-	ASSERT_EQ(0, imp_attach(self->imp, self->buf, self->gpu.index, &h));
-	EXPECT_EQ(-ENOTCONN, imp_unmap(self->imp, h));
-	EXPECT_EQ(-ENOTCONN, imp_fill(self->imp, h, 0, 4096, 1));
-	EXPECT_EQ(-ENOTCONN, imp_checksum(self->imp, h, 0, 4096, &sum));
-	ASSERT_EQ(0, imp_map(self->imp, h, DIR_BIDI, NULL));
-	EXPECT_EQ(0, imp_unmap(self->imp, h));
-	EXPECT_EQ(-ENOTCONN, imp_unmap(self->imp, h));
-	EXPECT_EQ(0, imp_detach(self->imp, h));
+	ASSERT_EQ(0, cv_imp_attach(self->imp, self->buf, self->gpu.index, &h));
+	EXPECT_EQ(-ENOTCONN, cv_imp_unmap(self->imp, h));
+	EXPECT_EQ(-ENOTCONN, cv_imp_fill(self->imp, h, 0, 4096, 1));
+	EXPECT_EQ(-ENOTCONN, cv_imp_checksum(self->imp, h, 0, 4096, &sum));
+	ASSERT_EQ(0, cv_imp_map(self->imp, h, DIR_BIDI, NULL));
+	EXPECT_EQ(0, cv_imp_unmap(self->imp, h));
+	EXPECT_EQ(-ENOTCONN, cv_imp_unmap(self->imp, h));
+	EXPECT_EQ(0, cv_imp_detach(self->imp, h));
 }
 
 TEST_F(imp, range_out_of_bounds_or_unaligned_fails_einval)
@@ -383,17 +383,17 @@ TEST_F(imp, range_out_of_bounds_or_unaligned_fails_einval)
 	unsigned int i;
 	uint32_t h;
 
-	ASSERT_EQ(0, imp_attach(self->imp, self->buf, self->gpu.index, &h));
-	ASSERT_EQ(0, imp_map(self->imp, h, DIR_BIDI, NULL));
+	ASSERT_EQ(0, cv_imp_attach(self->imp, self->buf, self->gpu.index, &h));
+	ASSERT_EQ(0, cv_imp_map(self->imp, h, DIR_BIDI, NULL));
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		EXPECT_EQ(-EINVAL, imp_fill(self->imp, h, bad[i].off, bad[i].len, 1))
+		EXPECT_EQ(-EINVAL, cv_imp_fill(self->imp, h, bad[i].off, bad[i].len, 1))
 			TH_LOG("fill [%#llx, +%#llx)", (unsigned long long)bad[i].off,
 			       (unsigned long long)bad[i].len);
-		EXPECT_EQ(-EINVAL, imp_checksum(self->imp, h, bad[i].off, bad[i].len, &sum));
+		EXPECT_EQ(-EINVAL, cv_imp_checksum(self->imp, h, bad[i].off, bad[i].len, &sum));
 	}
 	/* The last word is in bounds. */
-	EXPECT_EQ(0, imp_fill(self->imp, h, size - 4, 4, 1));
-	EXPECT_EQ(0, imp_detach(self->imp, h));
+	EXPECT_EQ(0, cv_imp_fill(self->imp, h, size - 4, 4, 1));
+	EXPECT_EQ(0, cv_imp_detach(self->imp, h));
 }
 
 TEST_F(imp, direction_mismatch_fails_eperm)
@@ -401,20 +401,20 @@ TEST_F(imp, direction_mismatch_fails_eperm)
 	uint32_t to, from, bidi;
 	uint64_t sum;
 
-	ASSERT_EQ(0, imp_attach(self->imp, self->buf, self->camera.index, &to));
-	ASSERT_EQ(0, imp_attach(self->imp, self->buf, self->gpu.index, &from));
-	ASSERT_EQ(0, imp_attach(self->imp, self->buf, self->scanout, &bidi));
-	ASSERT_EQ(0, imp_map(self->imp, to, DIR_TO, NULL));
-	ASSERT_EQ(0, imp_map(self->imp, from, DIR_FROM, NULL));
-	ASSERT_EQ(0, imp_map(self->imp, bidi, DIR_BIDI, NULL));
+	ASSERT_EQ(0, cv_imp_attach(self->imp, self->buf, self->camera.index, &to));
+	ASSERT_EQ(0, cv_imp_attach(self->imp, self->buf, self->gpu.index, &from));
+	ASSERT_EQ(0, cv_imp_attach(self->imp, self->buf, self->scanout, &bidi));
+	ASSERT_EQ(0, cv_imp_map(self->imp, to, DIR_TO, NULL));
+	ASSERT_EQ(0, cv_imp_map(self->imp, from, DIR_FROM, NULL));
+	ASSERT_EQ(0, cv_imp_map(self->imp, bidi, DIR_BIDI, NULL));
 
 	/* A device that only reads may not write, and the other way round. */
-	EXPECT_EQ(-EPERM, imp_fill(self->imp, to, 0, 4096, 1));
-	EXPECT_EQ(-EPERM, imp_checksum(self->imp, from, 0, 4096, &sum));
-	EXPECT_EQ(0, imp_checksum(self->imp, to, 0, 4096, &sum));
-	EXPECT_EQ(0, imp_fill(self->imp, from, 0, 4096, 1));
-	EXPECT_EQ(0, imp_fill(self->imp, bidi, 0, 4096, 2));
-	EXPECT_EQ(0, imp_checksum(self->imp, bidi, 0, 4096, &sum));
+	EXPECT_EQ(-EPERM, cv_imp_fill(self->imp, to, 0, 4096, 1));
+	EXPECT_EQ(-EPERM, cv_imp_checksum(self->imp, from, 0, 4096, &sum));
+	EXPECT_EQ(0, cv_imp_checksum(self->imp, to, 0, 4096, &sum));
+	EXPECT_EQ(0, cv_imp_fill(self->imp, from, 0, 4096, 1));
+	EXPECT_EQ(0, cv_imp_fill(self->imp, bidi, 0, 4096, 2));
+	EXPECT_EQ(0, cv_imp_checksum(self->imp, bidi, 0, 4096, &sum));
 	EXPECT_EQ(expected_hash(0, 4096, 2), sum);
 }
 
@@ -422,16 +422,16 @@ TEST_F(imp, sync_flags_are_checked)
 {
 	uint32_t h;
 
-	ASSERT_EQ(0, imp_attach(self->imp, self->buf, self->camera.index, &h));
-	EXPECT_EQ(-EINVAL, imp_sync(self->imp, h, 0));
-	EXPECT_EQ(-EINVAL, imp_sync(self->imp, h, DMABUF_IMPORTER_SYNC_END));
-	EXPECT_EQ(-EINVAL, imp_sync(self->imp, h, 8 | DMABUF_IMPORTER_SYNC_READ));
+	ASSERT_EQ(0, cv_imp_attach(self->imp, self->buf, self->camera.index, &h));
+	EXPECT_EQ(-EINVAL, cv_imp_sync(self->imp, h, 0));
+	EXPECT_EQ(-EINVAL, cv_imp_sync(self->imp, h, DMABUF_IMPORTER_SYNC_END));
+	EXPECT_EQ(-EINVAL, cv_imp_sync(self->imp, h, 8 | DMABUF_IMPORTER_SYNC_READ));
 	/* Unmapped or mapped, a bracket is fine. */
-	EXPECT_EQ(0, imp_sync(self->imp, h, DMABUF_IMPORTER_SYNC_START | DMABUF_IMPORTER_SYNC_RW));
-	EXPECT_EQ(0, imp_sync(self->imp, h, DMABUF_IMPORTER_SYNC_END | DMABUF_IMPORTER_SYNC_RW));
-	ASSERT_EQ(0, imp_map(self->imp, h, DIR_FROM, NULL));
-	EXPECT_EQ(0, imp_sync(self->imp, h, DMABUF_IMPORTER_SYNC_START | DMABUF_IMPORTER_SYNC_READ));
-	EXPECT_EQ(0, imp_sync(self->imp, h, DMABUF_IMPORTER_SYNC_END | DMABUF_IMPORTER_SYNC_READ));
+	EXPECT_EQ(0, cv_imp_sync(self->imp, h, DMABUF_IMPORTER_SYNC_START | DMABUF_IMPORTER_SYNC_RW));
+	EXPECT_EQ(0, cv_imp_sync(self->imp, h, DMABUF_IMPORTER_SYNC_END | DMABUF_IMPORTER_SYNC_RW));
+	ASSERT_EQ(0, cv_imp_map(self->imp, h, DIR_FROM, NULL));
+	EXPECT_EQ(0, cv_imp_sync(self->imp, h, DMABUF_IMPORTER_SYNC_START | DMABUF_IMPORTER_SYNC_READ));
+	EXPECT_EQ(0, cv_imp_sync(self->imp, h, DMABUF_IMPORTER_SYNC_END | DMABUF_IMPORTER_SYNC_READ));
 }
 
 /* Struct versioning: the size lives in the ioctl number. */
@@ -477,7 +477,7 @@ TEST_F(imp, struct_larger_with_zero_tail_is_accepted)
 		EXPECT_EQ(self->size, a->size);
 		/* The kernel wrote its own struct back, not the tail. */
 		EXPECT_EQ(sizes[i] - sizeof(*a), first_nonzero(raw + sizeof(*a), sizes[i] - sizeof(*a)));
-		EXPECT_EQ(0, imp_query(self->imp, a->handle, &q));
+		EXPECT_EQ(0, cv_imp_query(self->imp, a->handle, &q));
 	}
 	free(raw);
 }
@@ -503,7 +503,7 @@ TEST_F(imp, struct_larger_with_nonzero_tail_fails_e2big)
 		EXPECT_EQ(E2BIG, errno);
 	}
 	/* Nothing was attached. */
-	EXPECT_EQ(-ENOENT, imp_query(self->imp, 1, &q));
+	EXPECT_EQ(-ENOENT, cv_imp_query(self->imp, 1, &q));
 	free(raw);
 }
 

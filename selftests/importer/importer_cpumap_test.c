@@ -72,18 +72,18 @@ FIXTURE(cpumap) {
 };
 
 FIXTURE_VARIANT(cpumap) {
-	enum imp_heap_kind kind;
+	enum cv_imp_heap_kind kind;
 	uint32_t memtype;
 };
 
 FIXTURE_VARIANT_ADD(cpumap, uncached) {
-	.kind = IMP_HEAP_UNCACHED,
+	.kind = CV_IMP_HEAP_UNCACHED,
 	.memtype = DMABUF_IMPORTER_MEM_UNCACHED,
 };
 
 /* The control: a mapped region's heap gives cacheable mappings. */
 FIXTURE_VARIANT_ADD(cpumap, cached) {
-	.kind = IMP_HEAP_CACHED,
+	.kind = CV_IMP_HEAP_CACHED,
 	.memtype = DMABUF_IMPORTER_MEM_CACHED,
 };
 
@@ -94,9 +94,9 @@ FIXTURE_SETUP(cpumap)
 	self->imp = -1;
 	self->fd = -1;
 	self->len = NPAGES * cv_page_size();
-	if (imp_find_heap(variant->kind, self->heap))
-		SKIP(return, "no %s heap", imp_heap_kind_name(variant->kind));
-	self->imp = imp_open();
+	if (cv_imp_find_heap(variant->kind, self->heap))
+		SKIP(return, "no %s heap", cv_imp_heap_kind_name(variant->kind));
+	self->imp = cv_imp_open();
 	if (self->imp < 0)
 		SKIP(return, "no importer device: %s", strerror(-self->imp));
 	heap_fd = cv_heap_open(self->heap);

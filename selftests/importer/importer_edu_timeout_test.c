@@ -37,7 +37,7 @@ FIXTURE(edu_timeout) {
 	struct cv_heap heap;
 	struct dmabuf_importer_device_info edu;
 	char timeout[32];
-	int bounce;	/* allow_bounce to restore (imp_bounce_if_forced) */
+	int bounce;	/* allow_bounce to restore (cv_imp_bounce_if_forced) */
 };
 
 FIXTURE_SETUP(edu_timeout)
@@ -46,35 +46,35 @@ FIXTURE_SETUP(edu_timeout)
 
 	self->imp = self->heap_fd = self->bounce = -1;
 	self->timeout[0] = 0;
-	self->imp = imp_open();
-	ASSERT_LE(0, self->imp) TH_LOG("open %s: %s", IMP_DEV_PATH, strerror(-self->imp));
-	ASSERT_EQ(0, imp_find_device(self->imp, DMABUF_IMPORTER_ROLE_EDU, 64, &self->edu));
+	self->imp = cv_imp_open();
+	ASSERT_LE(0, self->imp) TH_LOG("open %s: %s", CV_IMP_DEV_PATH, strerror(-self->imp));
+	ASSERT_EQ(0, cv_imp_find_device(self->imp, DMABUF_IMPORTER_ROLE_EDU, 64, &self->edu));
 	if (self->edu.flags & DMABUF_IMPORTER_DEV_NO_DMA)
 		SKIP(return, "the 64-bit edu cannot do DMA here");
 	ASSERT_EQ(0, cv_read_str(TIMEOUT_PARAM, self->timeout, sizeof(self->timeout)))
 		TH_LOG("no %s", TIMEOUT_PARAM);
-	ret = imp_open_cached_heap(&self->heap, &self->heap_fd);
+	ret = cv_imp_open_cached_heap(&self->heap, &self->heap_fd);
 	if (ret == -ENOENT)
 		SKIP(return, "no cached carveout heap");
 	ASSERT_EQ(0, ret) TH_LOG("cached carveout heap: %s", strerror(-ret));
-	ASSERT_EQ(0, imp_bounce_if_forced(1, &self->bounce));
+	ASSERT_EQ(0, cv_imp_bounce_if_forced(1, &self->bounce));
 }
 
 FIXTURE_TEARDOWN(edu_timeout)
 {
-	imp_bounce_restore(self->bounce);
+	cv_imp_bounce_restore(self->bounce);
 	if (self->timeout[0])
 		EXPECT_EQ(0, cv_write_str(TIMEOUT_PARAM, self->timeout));
 	if (self->imp >= 0)
 		close(self->imp);
 	if (self->heap_fd >= 0)
-		EXPECT_EQ(0, imp_close_heap(self->heap_fd, self->heap.name));
+		EXPECT_EQ(0, cv_imp_close_heap(self->heap_fd, self->heap.name));
 }
 
 static int bus_master(const char *name)
 {
 	uint16_t cmd;
-	int ret = imp_pci_command(name, &cmd);
+	int ret = cv_imp_pci_command(name, &cmd);
 
 	return ret ? ret : !!(cmd & PCI_COMMAND_MASTER);
 }
@@ -92,14 +92,14 @@ static int fill_times_out(struct __test_metadata *_metadata,
 
 	if (buf < 0)
 		return buf;
-	ret = imp_attach(self->imp, buf, self->edu.index, &h);
+	ret = cv_imp_attach(self->imp, buf, self->edu.index, &h);
 	if (!ret)
-		ret = imp_map(self->imp, h, DMABUF_IMPORTER_DIR_BIDIRECTIONAL, NULL);
+		ret = cv_imp_map(self->imp, h, DMABUF_IMPORTER_DIR_BIDIRECTIONAL, NULL);
 	if (!ret) {
 		EXPECT_EQ(0, cv_write_str(TIMEOUT_PARAM, "1"));
-		ret = imp_fill(self->imp, h, WIN_OFF, WIN_LEN, 0x5eed);
+		ret = cv_imp_fill(self->imp, h, WIN_OFF, WIN_LEN, 0x5eed);
 		EXPECT_EQ(0, cv_write_str(TIMEOUT_PARAM, self->timeout));
-		EXPECT_EQ(0, imp_detach(self->imp, h));
+		EXPECT_EQ(0, cv_imp_detach(self->imp, h));
 	}
 	close(buf);
 	return ret;
@@ -139,15 +139,15 @@ TEST_F(edu_timeout, transfer_after_a_timeout_moves_the_right_data)
 	ASSERT_LE(0, buf);
 	p = mmap(NULL, BUF_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, buf, 0);
 	ASSERT_NE(MAP_FAILED, p);
-	ASSERT_EQ(0, imp_attach(self->imp, buf, self->edu.index, &h));
-	ASSERT_EQ(0, imp_map(self->imp, h, DMABUF_IMPORTER_DIR_BIDIRECTIONAL, NULL));
+	ASSERT_EQ(0, cv_imp_attach(self->imp, buf, self->edu.index, &h));
+	ASSERT_EQ(0, cv_imp_map(self->imp, h, DMABUF_IMPORTER_DIR_BIDIRECTIONAL, NULL));
 
 	/* Device -> CPU: the window has the pattern, the rest is untouched. */
-	ASSERT_EQ(0, imp_fill(self->imp, h, WIN_OFF, WIN_LEN, 0xc0ffee));
+	ASSERT_EQ(0, cv_imp_fill(self->imp, h, WIN_OFF, WIN_LEN, 0xc0ffee));
 	EXPECT_EQ(1, bus_master(self->edu.name));
 	sync.flags = DMA_BUF_SYNC_START | DMA_BUF_SYNC_RW;
 	ASSERT_EQ(0, ioctl(buf, DMA_BUF_IOCTL_SYNC, &sync));
-	EXPECT_EQ(WIN_LEN, imp_verify(p + WIN_OFF, WIN_OFF, WIN_LEN, 0xc0ffee));
+	EXPECT_EQ(WIN_LEN, cv_imp_verify(p + WIN_OFF, WIN_OFF, WIN_LEN, 0xc0ffee));
 	for (i = 0; i < BUF_SIZE; i++)
 		if ((i < WIN_OFF || i >= WIN_OFF + WIN_LEN) && p[i])
 			break;
@@ -158,10 +158,10 @@ TEST_F(edu_timeout, transfer_after_a_timeout_moves_the_right_data)
 	imp_pattern(p + WIN_OFF, WIN_OFF, WIN_LEN, 0xbeef);
 	sync.flags = DMA_BUF_SYNC_END | DMA_BUF_SYNC_RW;
 	ASSERT_EQ(0, ioctl(buf, DMA_BUF_IOCTL_SYNC, &sync));
-	ASSERT_EQ(0, imp_checksum(self->imp, h, WIN_OFF, WIN_LEN, &sum));
-	EXPECT_EQ(imp_hash(p + WIN_OFF, WIN_LEN), sum);
+	ASSERT_EQ(0, cv_imp_checksum(self->imp, h, WIN_OFF, WIN_LEN, &sum));
+	EXPECT_EQ(cv_imp_hash(p + WIN_OFF, WIN_LEN), sum);
 
-	EXPECT_EQ(0, imp_detach(self->imp, h));
+	EXPECT_EQ(0, cv_imp_detach(self->imp, h));
 	munmap(p, BUF_SIZE);
 	close(buf);
 }

@@ -32,9 +32,9 @@ static int attach_everywhere(int imp, int buf, const uint32_t *devs, int n)
 	int i, ret;
 
 	for (i = 0; i < n; i++) {
-		ret = imp_attach(imp, buf, devs[i], &h);
+		ret = cv_imp_attach(imp, buf, devs[i], &h);
 		if (!ret)
-			ret = imp_map(imp, h, DIR_BIDI, NULL);
+			ret = cv_imp_map(imp, h, DIR_BIDI, NULL);
 		if (ret)
 			return ret;
 	}
@@ -73,18 +73,18 @@ TEST_F(imp, attach_and_map_that_cannot_answer_leave_nothing)
 
 	self->buf = cv_alloc(self->heap_fd, self->size, O_RDWR | O_CLOEXEC, 0);
 	ASSERT_LE(0, self->buf);
-	ASSERT_EQ(0, imp_attach(self->imp, self->buf, self->gpu.index, &h));
+	ASSERT_EQ(0, cv_imp_attach(self->imp, self->buf, self->gpu.index, &h));
 	ASSERT_EQ(0, mprotect(page, pg, PROT_READ | PROT_WRITE));
 	map->handle = h;
 	map->direction = DMABUF_IMPORTER_DIR_BIDIRECTIONAL;
 	ASSERT_EQ(0, mprotect(page, pg, PROT_READ));
 	EXPECT_EQ(-1, ioctl(self->imp, DMABUF_IMPORTER_IOC_MAP, map));
 	EXPECT_EQ(EFAULT, errno);
-	ASSERT_EQ(0, imp_query(self->imp, h, &q));
+	ASSERT_EQ(0, cv_imp_query(self->imp, h, &q));
 	EXPECT_EQ(0U, q.state & DMABUF_IMPORTER_STATE_MAPPED);
 	/* And it maps normally afterwards. */
-	EXPECT_EQ(0, imp_map(self->imp, h, DMABUF_IMPORTER_DIR_BIDIRECTIONAL, NULL));
-	EXPECT_EQ(0, imp_detach(self->imp, h));
+	EXPECT_EQ(0, cv_imp_map(self->imp, h, DMABUF_IMPORTER_DIR_BIDIRECTIONAL, NULL));
+	EXPECT_EQ(0, cv_imp_detach(self->imp, h));
 	munmap(page, pg);
 }
 
@@ -96,7 +96,7 @@ TEST_F(imp, close_with_mapped_attachments_frees_every_buffer)
 	int other_fd = -1, buf2 = -1, imp2;
 	uint64_t used;
 
-	imp2 = imp_open();
+	imp2 = cv_imp_open();
 	ASSERT_LE(0, imp2);
 	ASSERT_EQ(0, attach_everywhere(imp2, self->buf, devs, 4));
 	if (!cv_find_heap(0, &other)) {
@@ -135,60 +135,40 @@ struct victim {
 	uint32_t handle;
 };
 
-static int victim_attach_everywhere(struct victim *v)
+static int victim_attach_everywhere(void *arg)
 {
-	v->imp = imp_open();
+	struct victim *v = arg;
+
+	v->imp = cv_imp_open();
 	v->buf = cv_alloc(v->heap_fd, 4 * MiB, O_RDWR | O_CLOEXEC, 0);
 	if (v->imp < 0 || v->buf < 0)
 		return -1;
 	return attach_everywhere(v->imp, v->buf, v->devs, 4);
 }
 
-static void victim_wait(struct victim *v)
+static int victim_wait(void *arg)
 {
 	pause();
+	return 0;
 }
 
-static int victim_map_edu(struct victim *v)
+static int victim_map_edu(void *arg)
 {
-	v->imp = imp_open();
-	if (v->imp < 0 || imp_attach(v->imp, v->buf, v->edu, &v->handle))
+	struct victim *v = arg;
+
+	v->imp = cv_imp_open();
+	if (v->imp < 0 || cv_imp_attach(v->imp, v->buf, v->edu, &v->handle))
 		return -1;
-	return imp_map(v->imp, v->handle, DIR_FROM, NULL);
+	return cv_imp_map(v->imp, v->handle, DIR_FROM, NULL);
 }
 
-static void victim_fill_with_edu(struct victim *v)
+static int victim_fill_with_edu(void *arg)
 {
+	struct victim *v = arg;
+
 	/* 1 MiB through edu takes minutes. */
-	imp_fill(v->imp, v->handle, 0, v->size, 0xdead);
-}
-
-/* Fork a child that runs @setup, then @work; its pid once @setup is done. */
-static pid_t spawn(struct victim *v, int (*setup)(struct victim *),
-		   void (*work)(struct victim *))
-{
-	int pipefd[2], status;
-	char ok = 0;
-	pid_t pid;
-
-	if (pipe(pipefd))
-		return -1;
-	pid = fork();
-	if (pid == 0) {
-		close(pipefd[0]);
-		ok = !setup(v);
-		if (write(pipefd[1], &ok, 1) != 1 || !ok)
-			_exit(1);
-		work(v);
-		_exit(0);
-	}
-	close(pipefd[1]);
-	if (pid > 0 && (read(pipefd[0], &ok, 1) != 1 || !ok)) {
-		waitpid(pid, &status, 0);
-		pid = -1;
-	}
-	close(pipefd[0]);
-	return pid;
+	cv_imp_fill(v->imp, v->handle, 0, v->size, 0xdead);
+	return 0;
 }
 
 TEST_F_TIMEOUT(imp, killed_process_leaks_nothing, 120)
@@ -201,7 +181,7 @@ TEST_F_TIMEOUT(imp, killed_process_leaks_nothing, 120)
 	int status;
 	pid_t pid;
 
-	pid = spawn(&v, victim_attach_everywhere, victim_wait);
+	pid = cv_spawn(victim_attach_everywhere, victim_wait, &v);
 	ASSERT_LT(0, pid);
 	ASSERT_EQ(0, kill(pid, SIGKILL));
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
@@ -222,7 +202,7 @@ TEST_F_TIMEOUT(imp, killed_during_edu_dma_leaks_nothing, 120)
 	int status;
 	pid_t pid;
 
-	pid = spawn(&v, victim_map_edu, victim_fill_with_edu);
+	pid = cv_spawn(victim_map_edu, victim_fill_with_edu, &v);
 	ASSERT_LT(0, pid);
 	usleep(500 * 1000);
 	clock_gettime(CLOCK_MONOTONIC, &t0);

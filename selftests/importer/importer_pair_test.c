@@ -39,13 +39,13 @@ static int maps_contiguous(int imp, int buf, uint32_t dev)
 	uint32_t h;
 	int ret;
 
-	ret = imp_attach(imp, buf, dev, &h);
+	ret = cv_imp_attach(imp, buf, dev, &h);
 	if (ret)
 		return ret;
-	ret = imp_map(imp, h, DIR_BIDI, &m);
+	ret = cv_imp_map(imp, h, DIR_BIDI, &m);
 	if (!ret)
 		ret = !!(m.flags & CONTIGUOUS);
-	imp_detach(imp, h);
+	cv_imp_detach(imp, h);
 	return ret;
 }
 
@@ -107,13 +107,13 @@ FIXTURE(pair) {
 	uint32_t handle;
 	int carveout;
 	int scattered;
-	int bounce;	/* allow_bounce to restore (imp_bounce_if_forced) */
+	int bounce;	/* allow_bounce to restore (cv_imp_bounce_if_forced) */
 };
 
 FIXTURE_VARIANT(pair) {
 	uint32_t role;
 	uint32_t dma_bits;
-	enum imp_heap_kind kind;
+	enum cv_imp_heap_kind kind;
 };
 
 #define PAIR(_name, _role, _bits, _kind)				\
@@ -121,26 +121,26 @@ FIXTURE_VARIANT(pair) {
 		.role = _role, .dma_bits = _bits, .kind = _kind,	\
 	}
 
-PAIR(camera_cached, ROLE_CAMERA, 0, IMP_HEAP_CACHED);
-PAIR(camera_uncached, ROLE_CAMERA, 0, IMP_HEAP_UNCACHED);
-PAIR(camera_system, ROLE_CAMERA, 0, IMP_HEAP_SYSTEM);
-PAIR(camera_cma, ROLE_CAMERA, 0, IMP_HEAP_CMA);
-PAIR(gpu_cached, ROLE_GPU, 0, IMP_HEAP_CACHED);
-PAIR(gpu_uncached, ROLE_GPU, 0, IMP_HEAP_UNCACHED);
-PAIR(gpu_system, ROLE_GPU, 0, IMP_HEAP_SYSTEM);
-PAIR(gpu_cma, ROLE_GPU, 0, IMP_HEAP_CMA);
-PAIR(display_cached, ROLE_DISPLAY, 0, IMP_HEAP_CACHED);
-PAIR(display_uncached, ROLE_DISPLAY, 0, IMP_HEAP_UNCACHED);
-PAIR(display_system, ROLE_DISPLAY, 0, IMP_HEAP_SYSTEM);
-PAIR(display_cma, ROLE_DISPLAY, 0, IMP_HEAP_CMA);
-PAIR(edu64_cached, ROLE_EDU, 64, IMP_HEAP_CACHED);
-PAIR(edu64_uncached, ROLE_EDU, 64, IMP_HEAP_UNCACHED);
-PAIR(edu64_system, ROLE_EDU, 64, IMP_HEAP_SYSTEM);
-PAIR(edu64_cma, ROLE_EDU, 64, IMP_HEAP_CMA);
-PAIR(edu28_cached, ROLE_EDU, 28, IMP_HEAP_CACHED);
-PAIR(edu28_uncached, ROLE_EDU, 28, IMP_HEAP_UNCACHED);
-PAIR(edu28_system, ROLE_EDU, 28, IMP_HEAP_SYSTEM);
-PAIR(edu28_cma, ROLE_EDU, 28, IMP_HEAP_CMA);
+PAIR(camera_cached, ROLE_CAMERA, 0, CV_IMP_HEAP_CACHED);
+PAIR(camera_uncached, ROLE_CAMERA, 0, CV_IMP_HEAP_UNCACHED);
+PAIR(camera_system, ROLE_CAMERA, 0, CV_IMP_HEAP_SYSTEM);
+PAIR(camera_cma, ROLE_CAMERA, 0, CV_IMP_HEAP_CMA);
+PAIR(gpu_cached, ROLE_GPU, 0, CV_IMP_HEAP_CACHED);
+PAIR(gpu_uncached, ROLE_GPU, 0, CV_IMP_HEAP_UNCACHED);
+PAIR(gpu_system, ROLE_GPU, 0, CV_IMP_HEAP_SYSTEM);
+PAIR(gpu_cma, ROLE_GPU, 0, CV_IMP_HEAP_CMA);
+PAIR(display_cached, ROLE_DISPLAY, 0, CV_IMP_HEAP_CACHED);
+PAIR(display_uncached, ROLE_DISPLAY, 0, CV_IMP_HEAP_UNCACHED);
+PAIR(display_system, ROLE_DISPLAY, 0, CV_IMP_HEAP_SYSTEM);
+PAIR(display_cma, ROLE_DISPLAY, 0, CV_IMP_HEAP_CMA);
+PAIR(edu64_cached, ROLE_EDU, 64, CV_IMP_HEAP_CACHED);
+PAIR(edu64_uncached, ROLE_EDU, 64, CV_IMP_HEAP_UNCACHED);
+PAIR(edu64_system, ROLE_EDU, 64, CV_IMP_HEAP_SYSTEM);
+PAIR(edu64_cma, ROLE_EDU, 64, CV_IMP_HEAP_CMA);
+PAIR(edu28_cached, ROLE_EDU, 28, CV_IMP_HEAP_CACHED);
+PAIR(edu28_uncached, ROLE_EDU, 28, CV_IMP_HEAP_UNCACHED);
+PAIR(edu28_system, ROLE_EDU, 28, CV_IMP_HEAP_SYSTEM);
+PAIR(edu28_cma, ROLE_EDU, 28, CV_IMP_HEAP_CMA);
 
 FIXTURE_SETUP(pair)
 {
@@ -149,28 +149,28 @@ FIXTURE_SETUP(pair)
 	self->imp = self->heap_fd = self->buf = self->bounce = -1;
 	self->handle = 0;
 	/* Under swiotlb=force: the default refusal, not the opt-in bounce. */
-	ASSERT_EQ(0, imp_bounce_if_forced(0, &self->bounce));
-	self->imp = imp_open();
-	ASSERT_LE(0, self->imp) TH_LOG("open %s: %s", IMP_DEV_PATH, strerror(-self->imp));
-	ASSERT_EQ(0, imp_find_device(self->imp, variant->role, variant->dma_bits, &self->dev))
+	ASSERT_EQ(0, cv_imp_bounce_if_forced(0, &self->bounce));
+	self->imp = cv_imp_open();
+	ASSERT_LE(0, self->imp) TH_LOG("open %s: %s", CV_IMP_DEV_PATH, strerror(-self->imp));
+	ASSERT_EQ(0, cv_imp_find_device(self->imp, variant->role, variant->dma_bits, &self->dev))
 		TH_LOG("no device of role %u (%u-bit)", variant->role, variant->dma_bits);
-	ASSERT_EQ(0, imp_find_device(self->imp, ROLE_GPU, 0, &self->gpu));
+	ASSERT_EQ(0, cv_imp_find_device(self->imp, ROLE_GPU, 0, &self->gpu));
 
-	if (imp_find_heap(variant->kind, self->heap))
-		SKIP(return, "no %s heap", imp_heap_kind_name(variant->kind));
+	if (cv_imp_find_heap(variant->kind, self->heap))
+		SKIP(return, "no %s heap", cv_imp_heap_kind_name(variant->kind));
 	self->heap_fd = cv_heap_open(self->heap);
 	ASSERT_LE(0, self->heap_fd) TH_LOG("open heap %s", self->heap);
 	self->carveout = cv_is_carveout(self->heap);
 	if (self->carveout)
 		ASSERT_EQ(0, cv_wait_idle(self->heap));
 
-	if (variant->kind == IMP_HEAP_SYSTEM) {
+	if (variant->kind == CV_IMP_HEAP_SYSTEM) {
 		self->size = 4 * MiB;
 		self->buf = scattered_system_buffer(self->heap_fd, self->imp,
 						    self->gpu.index, self->size,
 						    self->keep);
-		if (imp_mainline_bounce_failed(self->buf) &&
-		    imp_mainline_may_bounce(&self->gpu)) {
+		if (cv_imp_mainline_bounce_failed(self->buf) &&
+		    cv_imp_mainline_may_bounce(&self->gpu)) {
 			/* It is found by mapping it on the GPU, which bounces. */
 			self->scattered = 1;
 			SKIP(return, "gpu: swiotlb cannot bounce the %s heap's segments above 256 KiB (map: %s)",
@@ -186,7 +186,7 @@ FIXTURE_SETUP(pair)
 					       strerror(-self->buf));
 	}
 
-	ret = imp_attach(self->imp, self->buf, self->dev.index, &self->handle);
+	ret = cv_imp_attach(self->imp, self->buf, self->dev.index, &self->handle);
 	if (dev_has(&self->dev, DMABUF_IMPORTER_DEV_NO_DMA)) {
 		/* The one way such a device may fail: cleanly, at once. */
 		ASSERT_EQ(-ENXIO, ret);
@@ -195,7 +195,7 @@ FIXTURE_SETUP(pair)
 		SKIP(return, "%s: a %u-bit DMA mask reaches no memory without an IOMMU (attach: ENXIO)",
 		     self->dev.name, self->dev.dma_bits);
 	}
-	if (self->carveout && imp_expect_reach(&self->dev, self->heap) == IMP_REACH_REFUSED) {
+	if (self->carveout && cv_imp_expect_reach(&self->dev, self->heap) == CV_IMP_REACH_REFUSED) {
 		/* Out of the device's direct reach: refused, never bounced. */
 		ASSERT_EQ(-ERANGE, ret) TH_LOG("%s on %s", self->heap, self->dev.name);
 		self->handle = 0;
@@ -203,24 +203,24 @@ FIXTURE_SETUP(pair)
 		     self->dev.name, self->heap);
 	}
 	ASSERT_EQ(0, ret) TH_LOG("attach to %s: %s", self->dev.name, strerror(-ret));
-	if (!self->carveout && imp_mainline_may_bounce(&self->dev)) {
+	if (!self->carveout && cv_imp_mainline_may_bounce(&self->dev)) {
 		/* dma-direct bounces a mainline heap's buffer it cannot reach. */
-		ret = imp_map(self->imp, self->handle, DIR_BIDI, NULL);
-		if (imp_mainline_bounce_failed(ret))
+		ret = cv_imp_map(self->imp, self->handle, DIR_BIDI, NULL);
+		if (cv_imp_mainline_bounce_failed(ret))
 			SKIP(return, "%s: a %s buffer must bounce (%s) and swiotlb cannot take its segments above 256 KiB (map: %s)",
 			     self->dev.name, self->heap,
 			     cv_swiotlb_forced() ? "swiotlb=force" : "beyond the DMA mask",
 			     strerror(-ret));
 		ASSERT_EQ(0, ret) TH_LOG("trial map on %s: %s", self->dev.name, strerror(-ret));
-		ASSERT_EQ(0, imp_unmap(self->imp, self->handle));
+		ASSERT_EQ(0, cv_imp_unmap(self->imp, self->handle));
 	}
 }
 
 FIXTURE_TEARDOWN(pair)
 {
-	imp_bounce_restore(self->bounce);
+	cv_imp_bounce_restore(self->bounce);
 	if (self->handle)
-		EXPECT_EQ(0, imp_detach(self->imp, self->handle));
+		EXPECT_EQ(0, cv_imp_detach(self->imp, self->handle));
 	if (self->buf >= 0)
 		close(self->buf);
 	if (self->scattered)
@@ -242,8 +242,8 @@ static int display_refuses(struct __test_metadata *_metadata,
 
 	if (!dev_has(&self->dev, DMABUF_IMPORTER_DEV_CONTIG) || !self->scattered)
 		return 0;
-	EXPECT_EQ(-EXDEV, imp_map(self->imp, self->handle, dir, NULL));
-	EXPECT_EQ(0, imp_query(self->imp, self->handle, &q));
+	EXPECT_EQ(-EXDEV, cv_imp_map(self->imp, self->handle, dir, NULL));
+	EXPECT_EQ(0, cv_imp_query(self->imp, self->handle, &q));
 	EXPECT_EQ(0U, q.state);
 	return 1;
 }
@@ -257,7 +257,7 @@ TEST_F(pair, cpu_writes_device_reads)
 
 	if (display_refuses(_metadata, self, DIR_TO))
 		return;
-	ASSERT_EQ(0, imp_map(self->imp, self->handle, DIR_TO, NULL));
+	ASSERT_EQ(0, cv_imp_map(self->imp, self->handle, DIR_TO, NULL));
 
 	p = mmap(NULL, self->size, PROT_READ | PROT_WRITE, MAP_SHARED, self->buf, 0);
 	ASSERT_NE(MAP_FAILED, p);
@@ -268,7 +268,7 @@ TEST_F(pair, cpu_writes_device_reads)
 
 	work_range(&self->dev, self->size, &off, &len);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	ASSERT_EQ(0, imp_checksum(self->imp, self->handle, off, len, &sum));
+	ASSERT_EQ(0, cv_imp_checksum(self->imp, self->handle, off, len, &sum));
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	TH_LOG("%s read %llu bytes of %s in %ld ms", self->dev.name,
 	       (unsigned long long)len, self->heap,
@@ -279,10 +279,10 @@ TEST_F(pair, cpu_writes_device_reads)
 				    (unsigned long long)len, self->heap);
 
 	/* A sub-range at an odd word offset reads what it should, too. */
-	ASSERT_EQ(0, imp_checksum(self->imp, self->handle, off + 12, len - 20, &sum));
+	ASSERT_EQ(0, cv_imp_checksum(self->imp, self->handle, off + 12, len - 20, &sum));
 	EXPECT_EQ(expected_hash(off + 12, len - 20, seed), sum);
 
-	EXPECT_EQ(0, imp_unmap(self->imp, self->handle));
+	EXPECT_EQ(0, cv_imp_unmap(self->imp, self->handle));
 }
 
 TEST_F(pair, device_writes_cpu_reads)
@@ -293,7 +293,7 @@ TEST_F(pair, device_writes_cpu_reads)
 
 	if (display_refuses(_metadata, self, DIR_FROM))
 		return;
-	ASSERT_EQ(0, imp_map(self->imp, self->handle, DIR_FROM, NULL));
+	ASSERT_EQ(0, cv_imp_map(self->imp, self->handle, DIR_FROM, NULL));
 
 	work_range(&self->dev, self->size, &off, &len);
 	if (len > 8) {
@@ -301,12 +301,12 @@ TEST_F(pair, device_writes_cpu_reads)
 		off += 4;
 		len -= 8;
 	}
-	ASSERT_EQ(0, imp_fill(self->imp, self->handle, off, len, seed));
+	ASSERT_EQ(0, cv_imp_fill(self->imp, self->handle, off, len, seed));
 
 	p = mmap(NULL, self->size, PROT_READ, MAP_SHARED, self->buf, 0);
 	ASSERT_NE(MAP_FAILED, p);
 	ASSERT_EQ(0, cv_sync(self->buf, DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ));
-	bad = imp_verify(p + off, off, len, seed);
+	bad = cv_imp_verify(p + off, off, len, seed);
 	EXPECT_EQ(len, bad) TH_LOG("%s wrote offset %#llx of a %s buffer wrong",
 				   self->dev.name, (unsigned long long)(off + bad),
 				   self->heap);
@@ -317,7 +317,7 @@ TEST_F(pair, device_writes_cpu_reads)
 	ASSERT_EQ(0, cv_sync(self->buf, DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ));
 	munmap(p, self->size);
 
-	EXPECT_EQ(0, imp_unmap(self->imp, self->handle));
+	EXPECT_EQ(0, cv_imp_unmap(self->imp, self->handle));
 }
 
 TEST_F(pair, contiguity_is_reported)
@@ -328,7 +328,7 @@ TEST_F(pair, contiguity_is_reported)
 	uint64_t base;
 	int ret;
 
-	ret = imp_map(self->imp, self->handle, DIR_BIDI, &m);
+	ret = cv_imp_map(self->imp, self->handle, DIR_BIDI, &m);
 	if (dev_has(&self->dev, DMABUF_IMPORTER_DEV_CONTIG) && self->scattered &&
 	    !translated) {
 		ASSERT_EQ(-EXDEV, ret);
@@ -359,12 +359,12 @@ TEST_F(pair, contiguity_is_reported)
 
 	/* Without an IOMMU a carveout buffer's DMA address is its own. */
 	if (self->carveout && !translated) {
-		ASSERT_EQ(0, imp_heap_base(self->heap, &base));
+		ASSERT_EQ(0, cv_imp_heap_base(self->heap, &base));
 		EXPECT_LE(base, m.dma_start);
 		EXPECT_GT(base + 64 * MiB, m.dma_start);
 	}
 
-	ASSERT_EQ(0, imp_query(self->imp, self->handle, &q));
+	ASSERT_EQ(0, cv_imp_query(self->imp, self->handle, &q));
 	EXPECT_EQ((uint32_t)DMABUF_IMPORTER_STATE_MAPPED, q.state);
 	EXPECT_EQ((uint32_t)DIR_BIDI, q.direction);
 	EXPECT_EQ(m.flags, q.flags);
@@ -374,8 +374,8 @@ TEST_F(pair, contiguity_is_reported)
 	EXPECT_EQ(self->size, q.size);
 	EXPECT_EQ(self->dev.index, q.device);
 
-	EXPECT_EQ(0, imp_unmap(self->imp, self->handle));
-	ASSERT_EQ(0, imp_query(self->imp, self->handle, &q));
+	EXPECT_EQ(0, cv_imp_unmap(self->imp, self->handle));
+	ASSERT_EQ(0, cv_imp_query(self->imp, self->handle, &q));
 	EXPECT_EQ(0U, q.state);
 	EXPECT_EQ(0U, q.nents);
 }

@@ -42,9 +42,9 @@ static void *race_once(void *arg)
 
 	pthread_barrier_wait(r->barrier);
 	if (r->op == 0)
-		r->ret = imp_map(r->imp, r->handle, DIR_BIDI, NULL);
+		r->ret = cv_imp_map(r->imp, r->handle, DIR_BIDI, NULL);
 	else
-		r->ret = imp_detach(r->imp, r->handle);
+		r->ret = cv_imp_detach(r->imp, r->handle);
 	return NULL;
 }
 
@@ -80,14 +80,14 @@ TEST_F_TIMEOUT(imp, racing_maps_one_wins_the_other_ebusy, 120)
 	int round, ret[2];
 	uint32_t h;
 
-	ASSERT_EQ(0, imp_attach(self->imp, self->buf, self->camera.index, &h));
+	ASSERT_EQ(0, cv_imp_attach(self->imp, self->buf, self->camera.index, &h));
 	for (round = 0; round < 50; round++) {
 		ASSERT_EQ(0, race_two(self->imp, h, 0, ret));
 		EXPECT_EQ(-EBUSY, ret[0] + ret[1])
 			TH_LOG("round %d: %d and %d", round, ret[0], ret[1]);
-		ASSERT_EQ(0, imp_unmap(self->imp, h));
+		ASSERT_EQ(0, cv_imp_unmap(self->imp, h));
 	}
-	EXPECT_EQ(0, imp_detach(self->imp, h));
+	EXPECT_EQ(0, cv_imp_detach(self->imp, h));
 }
 
 TEST_F_TIMEOUT(imp, racing_detaches_one_wins_the_other_enoent, 120)
@@ -96,8 +96,8 @@ TEST_F_TIMEOUT(imp, racing_detaches_one_wins_the_other_enoent, 120)
 	uint32_t h;
 
 	for (round = 0; round < 50; round++) {
-		ASSERT_EQ(0, imp_attach(self->imp, self->buf, self->gpu.index, &h));
-		ASSERT_EQ(0, imp_map(self->imp, h, DIR_TO, NULL));
+		ASSERT_EQ(0, cv_imp_attach(self->imp, self->buf, self->gpu.index, &h));
+		ASSERT_EQ(0, cv_imp_map(self->imp, h, DIR_TO, NULL));
 		ASSERT_EQ(0, race_two(self->imp, h, 1, ret));
 		EXPECT_EQ(-ENOENT, ret[0] + ret[1])
 			TH_LOG("round %d: %d and %d", round, ret[0], ret[1]);
@@ -111,10 +111,10 @@ static void *race_mapper(void *arg)
 
 	pthread_barrier_wait(r->barrier);
 	for (i = 0; i < 200; i++) {
-		ret = imp_map(r->imp, r->handle, DIR_BIDI, NULL);
+		ret = cv_imp_map(r->imp, r->handle, DIR_BIDI, NULL);
 		if (ret && ret != -EBUSY)
 			r->unexpected++;
-		ret = imp_unmap(r->imp, r->handle);
+		ret = cv_imp_unmap(r->imp, r->handle);
 		if (ret && ret != -ENOTCONN)
 			r->unexpected++;
 	}
@@ -129,27 +129,27 @@ static void *race_user(void *arg)
 	int i, ret;
 
 	/* The buffer is zeroed; then it holds the last pattern written. */
-	want = imp_hash((const uint8_t[4096]){ 0 }, 4096);
+	want = cv_imp_hash((const uint8_t[4096]){ 0 }, 4096);
 	pthread_barrier_wait(r->barrier);
 	for (i = 0; i < 200; i++) {
-		ret = imp_fill(r->imp, r->handle, 4096, 4096, i);
+		ret = cv_imp_fill(r->imp, r->handle, 4096, 4096, i);
 		if (ret && ret != -ENOTCONN)
 			r->unexpected++;
 		if (!ret)
 			want = expected_hash(4096, 4096, i);
-		ret = imp_checksum(r->imp, r->handle, 4096, 4096, &sum);
+		ret = cv_imp_checksum(r->imp, r->handle, 4096, 4096, &sum);
 		if (ret && ret != -ENOTCONN)
 			r->unexpected++;
 		if (!ret && sum != want)
 			r->unexpected++;
-		ret = imp_query(r->imp, r->handle, &q);
+		ret = cv_imp_query(r->imp, r->handle, &q);
 		if (ret || (q.state & ~DMABUF_IMPORTER_STATE_MAPPED) ||
 		    (q.state && q.direction != DIR_BIDI) || (!q.state && q.nents))
 			r->unexpected++;
-		ret = imp_sync(r->imp, r->handle,
-			       DMABUF_IMPORTER_SYNC_START | DMABUF_IMPORTER_SYNC_RW);
-		ret |= imp_sync(r->imp, r->handle,
-				DMABUF_IMPORTER_SYNC_END | DMABUF_IMPORTER_SYNC_RW);
+		ret = cv_imp_sync(r->imp, r->handle,
+				  DMABUF_IMPORTER_SYNC_START | DMABUF_IMPORTER_SYNC_RW);
+		ret |= cv_imp_sync(r->imp, r->handle,
+				   DMABUF_IMPORTER_SYNC_END | DMABUF_IMPORTER_SYNC_RW);
 		if (ret)
 			r->unexpected++;
 	}
@@ -164,7 +164,7 @@ TEST_F_TIMEOUT(imp, racing_ioctls_on_one_attachment_stay_consistent, 300)
 	pthread_t t[2];
 	uint32_t h;
 
-	ASSERT_EQ(0, imp_attach(self->imp, self->buf, self->camera.index, &h));
+	ASSERT_EQ(0, cv_imp_attach(self->imp, self->buf, self->camera.index, &h));
 	pthread_barrier_init(&barrier, NULL, 2);
 	r[0] = (struct racer){ .imp = self->imp, .handle = h, .barrier = &barrier };
 	r[1] = r[0];
@@ -176,9 +176,9 @@ TEST_F_TIMEOUT(imp, racing_ioctls_on_one_attachment_stay_consistent, 300)
 	EXPECT_EQ(0, r[0].unexpected);
 	EXPECT_EQ(0, r[1].unexpected);
 	/* The mapper's last word was an unmap. */
-	ASSERT_EQ(0, imp_query(self->imp, h, &q));
+	ASSERT_EQ(0, cv_imp_query(self->imp, h, &q));
 	EXPECT_EQ(0U, q.state);
-	EXPECT_EQ(0, imp_detach(self->imp, h));
+	EXPECT_EQ(0, cv_imp_detach(self->imp, h));
 }
 
 TEST_HARNESS_MAIN

@@ -8,7 +8,7 @@
  * maps it zero-copy, and the data it reads and writes is checked. Nothing
  * is ever bounced silently, and a refusal leaves the heap idle. The
  * expectation of each pair comes from the heap's physical range and the
- * device's mask (imp_expect_reach()), so the test holds on every board
+ * device's mask (cv_imp_expect_reach()), so the test holds on every board
  * profile: on BOARD=imx8q the 32-bit camera and edu are refused the heap
  * above 4 GiB, on the default board nothing is refused, and under
  * swiotlb=force every direct-mapped device is refused unless the
@@ -45,9 +45,9 @@ FIXTURE(reach) {
 FIXTURE_SETUP(reach)
 {
 	self->bounce = -1;
-	self->imp = imp_open();
+	self->imp = cv_imp_open();
 	if (self->imp == -ENOENT)
-		SKIP(return, "no %s (dmabuf_importer.ko not loaded)", IMP_DEV_PATH);
+		SKIP(return, "no %s (dmabuf_importer.ko not loaded)", CV_IMP_DEV_PATH);
 	ASSERT_LE(0, self->imp);
 	self->bounce = cv_allow_bounce();
 	ASSERT_LE(0, self->bounce) TH_LOG("contig_exporter has no allow_bounce parameter");
@@ -56,7 +56,7 @@ FIXTURE_SETUP(reach)
 FIXTURE_TEARDOWN(reach)
 {
 	if (self->bounce >= 0)
-		imp_set_allow_bounce(self->bounce);
+		cv_imp_set_allow_bounce(self->bounce);
 	if (self->imp >= 0)
 		close(self->imp);
 }
@@ -111,13 +111,13 @@ static int round_trip(struct __test_metadata *_metadata, int imp, int buf,
 	EXPECT_EQ(0, cv_sync(buf, DMA_BUF_SYNC_START | DMA_BUF_SYNC_RW));
 	memcpy(p + off, want, len);
 	EXPECT_EQ(0, cv_sync(buf, DMA_BUF_SYNC_END | DMA_BUF_SYNC_RW));
-	EXPECT_EQ(0, imp_checksum(imp, h, off, len, &sum));
-	if (sum != imp_hash(want, len))
+	EXPECT_EQ(0, cv_imp_checksum(imp, h, off, len, &sum));
+	if (sum != cv_imp_hash(want, len))
 		bad |= 1;
 
-	EXPECT_EQ(0, imp_fill(imp, h, off, len, ~seed));
+	EXPECT_EQ(0, cv_imp_fill(imp, h, off, len, ~seed));
 	EXPECT_EQ(0, cv_sync(buf, DMA_BUF_SYNC_START | DMA_BUF_SYNC_RW));
-	if (imp_verify(p + off, off, len, ~seed) != len)
+	if (cv_imp_verify(p + off, off, len, ~seed) != len)
 		bad |= 2;
 	EXPECT_EQ(0, cv_sync(buf, DMA_BUF_SYNC_END | DMA_BUF_SYNC_RW));
 
@@ -129,7 +129,7 @@ static int round_trip(struct __test_metadata *_metadata, int imp, int buf,
 /*
  * One pass over every carveout heap and device. Counts what happened;
  * every pair either round-trips with correct data or is refused with
- * ERANGE at attach, as imp_expect_reach() predicts. The message is
+ * ERANGE at attach, as cv_imp_expect_reach() predicts. The message is
  * ratelimited (10 in 5 s, for every device together), so only the pass's
  * first refusal is looked up in the log, after a pause that lets an
  * earlier test's burst expire.
@@ -155,14 +155,14 @@ static void every_pair(struct __test_metadata *_metadata, int imp,
 		ASSERT_LE(0, heap) TH_LOG("open heap %s", names[i]);
 		ASSERT_EQ(0, cv_wait_idle(names[i]));
 		for (idx = 0; idx < MAX_DEVICES; idx++) {
-			if (imp_device_info(imp, idx, &dev))
+			if (cv_imp_device_info(imp, idx, &dev))
 				break;
 			if (dev.flags & DMABUF_IMPORTER_DEV_NO_DMA)
 				continue;
-			expect = imp_expect_reach(&dev, names[i]);
+			expect = cv_imp_expect_reach(&dev, names[i]);
 			ASSERT_LE(0, expect) TH_LOG("expectation for %s on %s: %s",
 						    names[i], dev.name, strerror(-expect));
-			if (expect == IMP_REACH_UNKNOWN) {
+			if (expect == CV_IMP_REACH_UNKNOWN) {
 				TH_LOG("%s straddles the %u-bit limit of %s: not judged",
 				       names[i], dev.dma_bits, dev.name);
 				(*unknown)++;
@@ -170,14 +170,14 @@ static void every_pair(struct __test_metadata *_metadata, int imp,
 			}
 			buf = cv_alloc(heap, size, O_RDWR | O_CLOEXEC, 0);
 			ASSERT_LE(0, buf) TH_LOG("alloc from %s", names[i]);
-			ret = imp_attach(imp, buf, idx, &h);
-			if (expect == IMP_REACH_REFUSED) {
+			ret = cv_imp_attach(imp, buf, idx, &h);
+			if (expect == CV_IMP_REACH_REFUSED) {
 				EXPECT_EQ(-ERANGE, ret)
 					TH_LOG("%s on %s (%u-bit): expected ERANGE, got %s",
 					       names[i], dev.name, dev.dma_bits,
 					       ret ? strerror(-ret) : "success");
 				if (!ret)
-					imp_detach(imp, h);
+					cv_imp_detach(imp, h);
 				else if (!*refused)
 					EXPECT_TRUE(refusal_logged(dev.name, names[i]))
 						TH_LOG("no kernel message names %s and %s",
@@ -188,12 +188,12 @@ static void every_pair(struct __test_metadata *_metadata, int imp,
 			}
 			ASSERT_EQ(0, ret) TH_LOG("attach %s on %s: %s", names[i],
 						 dev.name, strerror(-ret));
-			ret = imp_map(imp, h, DMABUF_IMPORTER_DIR_BIDIRECTIONAL, NULL);
-			if (imp_refuses_bounced_copy(&dev, ret)) {
+			ret = cv_imp_map(imp, h, DMABUF_IMPORTER_DIR_BIDIRECTIONAL, NULL);
+			if (cv_imp_refuses_bounced_copy(&dev, ret)) {
 				/* The copy's 256 KiB pieces need not be adjacent. */
 				TH_LOG("%s refuses a bounced copy of a %s buffer (EXDEV)",
 				       dev.name, names[i]);
-				EXPECT_EQ(0, imp_detach(imp, h));
+				EXPECT_EQ(0, cv_imp_detach(imp, h));
 				close(buf);
 				(*refused)++;
 				continue;
@@ -205,7 +205,7 @@ static void every_pair(struct __test_metadata *_metadata, int imp,
 			EXPECT_EQ(0, bad) TH_LOG("%s on %s: %s%s", names[i], dev.name,
 						 bad & 1 ? "device read wrong data " : "",
 						 bad & 2 ? "CPU read wrong data" : "");
-			EXPECT_EQ(0, imp_detach(imp, h));
+			EXPECT_EQ(0, cv_imp_detach(imp, h));
 			close(buf);
 			(*ok)++;
 		}
@@ -240,7 +240,7 @@ TEST_F_TIMEOUT(reach, allow_bounce_bounces_cached_buffers_with_correct_data, 300
 
 	if (!cv_swiotlb_forced())
 		SKIP(return, "needs swiotlb=force on the kernel command line (make check SWIOTLB=force)");
-	ASSERT_EQ(0, imp_set_allow_bounce(1));
+	ASSERT_EQ(0, cv_imp_set_allow_bounce(1));
 	every_pair(_metadata, self->imp, &ok, &refused, &unknown);
 	ksft_print_msg("reach: allow_bounce=1: %d pairs bounced with correct data, %d refused\n",
 		       ok, refused);

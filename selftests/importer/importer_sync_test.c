@@ -36,47 +36,47 @@ FIXTURE(cpu_sync) {
 	int buf;
 	char heap[64];
 	struct dmabuf_importer_device_info camera, gpu;
-	int bounce;	/* allow_bounce to restore (imp_bounce_if_forced) */
+	int bounce;	/* allow_bounce to restore (cv_imp_bounce_if_forced) */
 };
 
 FIXTURE_VARIANT(cpu_sync) {
-	enum imp_heap_kind kind;
+	enum cv_imp_heap_kind kind;
 };
 
 FIXTURE_VARIANT_ADD(cpu_sync, cached) {
-	.kind = IMP_HEAP_CACHED,
+	.kind = CV_IMP_HEAP_CACHED,
 };
 
 FIXTURE_VARIANT_ADD(cpu_sync, uncached) {
-	.kind = IMP_HEAP_UNCACHED,
+	.kind = CV_IMP_HEAP_UNCACHED,
 };
 
 FIXTURE_SETUP(cpu_sync)
 {
 	self->imp = self->heap_fd = self->buf = self->bounce = -1;
-	if (access(IMP_TRACING "/events/dma/dma_sync_sg_for_cpu", F_OK))
+	if (access(CV_IMP_TRACING "/events/dma/dma_sync_sg_for_cpu", F_OK))
 		SKIP(return, "no dma tracepoints in tracefs");
-	self->imp = imp_open();
+	self->imp = cv_imp_open();
 	ASSERT_LE(0, self->imp);
-	ASSERT_EQ(0, imp_find_device(self->imp, ROLE_CAMERA, 0, &self->camera));
-	ASSERT_EQ(0, imp_find_device(self->imp, ROLE_GPU, 0, &self->gpu));
-	if (imp_find_heap(variant->kind, self->heap))
-		SKIP(return, "no %s heap", imp_heap_kind_name(variant->kind));
+	ASSERT_EQ(0, cv_imp_find_device(self->imp, ROLE_CAMERA, 0, &self->camera));
+	ASSERT_EQ(0, cv_imp_find_device(self->imp, ROLE_GPU, 0, &self->gpu));
+	if (cv_imp_find_heap(variant->kind, self->heap))
+		SKIP(return, "no %s heap", cv_imp_heap_kind_name(variant->kind));
 	self->heap_fd = cv_heap_open(self->heap);
 	ASSERT_LE(0, self->heap_fd);
 	self->buf = cv_alloc(self->heap_fd, MiB, O_RDWR | O_CLOEXEC, 0);
 	ASSERT_LE(0, self->buf);
-	ASSERT_EQ(0, imp_trace_event("dma/dma_sync_sg_for_cpu", 1));
-	ASSERT_EQ(0, imp_trace_event("dma/dma_sync_sg_for_device", 1));
-	ASSERT_EQ(0, imp_trace_clear());
-	ASSERT_EQ(0, imp_bounce_if_forced(1, &self->bounce));
+	ASSERT_EQ(0, cv_imp_trace_event("dma/dma_sync_sg_for_cpu", 1));
+	ASSERT_EQ(0, cv_imp_trace_event("dma/dma_sync_sg_for_device", 1));
+	ASSERT_EQ(0, cv_imp_trace_clear());
+	ASSERT_EQ(0, cv_imp_bounce_if_forced(1, &self->bounce));
 }
 
 FIXTURE_TEARDOWN(cpu_sync)
 {
-	imp_bounce_restore(self->bounce);
-	imp_trace_event("dma/dma_sync_sg_for_cpu", 0);
-	imp_trace_event("dma/dma_sync_sg_for_device", 0);
+	cv_imp_bounce_restore(self->bounce);
+	cv_imp_trace_event("dma/dma_sync_sg_for_cpu", 0);
+	cv_imp_trace_event("dma/dma_sync_sg_for_device", 0);
 	if (self->buf >= 0)
 		close(self->buf);
 	if (self->imp >= 0)
@@ -93,50 +93,50 @@ static void sync_and_count(struct __test_metadata *_metadata, int buf,
 {
 	char *trace, who[64];
 
-	ASSERT_EQ(0, imp_trace_clear());
+	ASSERT_EQ(0, cv_imp_trace_clear());
 	ASSERT_EQ(0, cv_sync(buf, DMA_BUF_SYNC_START | rw));
 	ASSERT_EQ(0, cv_sync(buf, DMA_BUF_SYNC_END | rw));
-	trace = imp_trace_read();
+	trace = cv_imp_trace_read();
 	ASSERT_NE(NULL, trace);
 	snprintf(who, sizeof(who), ": %s dir=", dev);
-	*cpu = imp_trace_count(trace, "dma_sync_sg_for_cpu", who);
-	*device = imp_trace_count(trace, "dma_sync_sg_for_device", who);
+	*cpu = cv_imp_trace_count(trace, "dma_sync_sg_for_cpu", who);
+	*device = cv_imp_trace_count(trace, "dma_sync_sg_for_device", who);
 	free(trace);
 }
 
 static int trace_has(const char *event, const char *dev, const char *dir)
 {
-	char *trace = imp_trace_read(), who[96];
+	char *trace = cv_imp_trace_read(), who[96];
 	int n;
 
 	if (!trace)
 		return -1;
 	snprintf(who, sizeof(who), ": %s dir=%s ", dev, dir);
-	n = imp_trace_count(trace, event, who);
+	n = cv_imp_trace_count(trace, event, who);
 	free(trace);
 	return n;
 }
 
 TEST_F(cpu_sync, noncoherent_camera_is_synced_in_its_mapping_direction)
 {
-	int cached = variant->kind == IMP_HEAP_CACHED, cpu, device, ret;
+	int cached = variant->kind == CV_IMP_HEAP_CACHED, cpu, device, ret;
 	uint32_t h;
 
-	ret = imp_attach(self->imp, self->buf, self->camera.index, &h);
+	ret = cv_imp_attach(self->imp, self->buf, self->camera.index, &h);
 	if (cv_bounce_refused(cached)) {
 		ASSERT_EQ(-ERANGE, ret);
 		SKIP(return, "swiotlb=force: uncached buffers cannot bounce, attach refused with ERANGE");
 	}
 	ASSERT_EQ(0, ret);
-	ASSERT_EQ(0, imp_map(self->imp, h, DIR_FROM, NULL));
-	ASSERT_EQ(0, imp_fill(self->imp, h, 0, MiB, 7));
+	ASSERT_EQ(0, cv_imp_map(self->imp, h, DIR_FROM, NULL));
+	ASSERT_EQ(0, cv_imp_fill(self->imp, h, 0, MiB, 7));
 
 	/* CPU reads what the camera wrote: invalidate, then hand back. */
 	sync_and_count(_metadata, self->buf, DMA_BUF_SYNC_READ, "camera", &cpu, &device);
 	EXPECT_EQ(cached, cpu);
 	EXPECT_EQ(cached, device);
 	if (cached) {
-		EXPECT_EQ(0, imp_trace_clear());
+		EXPECT_EQ(0, cv_imp_trace_clear());
 		ASSERT_EQ(0, cv_sync(self->buf, DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ));
 		EXPECT_EQ(1, trace_has("dma_sync_sg_for_cpu", "camera", "FROM_DEVICE"));
 		ASSERT_EQ(0, cv_sync(self->buf, DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ));
@@ -144,26 +144,26 @@ TEST_F(cpu_sync, noncoherent_camera_is_synced_in_its_mapping_direction)
 	}
 
 	/* A camera that reads: the CPU's writes are cleaned out to it. */
-	ASSERT_EQ(0, imp_unmap(self->imp, h));
-	ASSERT_EQ(0, imp_map(self->imp, h, DIR_TO, NULL));
-	EXPECT_EQ(0, imp_trace_clear());
+	ASSERT_EQ(0, cv_imp_unmap(self->imp, h));
+	ASSERT_EQ(0, cv_imp_map(self->imp, h, DIR_TO, NULL));
+	EXPECT_EQ(0, cv_imp_trace_clear());
 	ASSERT_EQ(0, cv_sync(self->buf, DMA_BUF_SYNC_START | DMA_BUF_SYNC_WRITE));
 	ASSERT_EQ(0, cv_sync(self->buf, DMA_BUF_SYNC_END | DMA_BUF_SYNC_WRITE));
 	EXPECT_EQ(cached, trace_has("dma_sync_sg_for_cpu", "camera", "TO_DEVICE"));
 	EXPECT_EQ(cached, trace_has("dma_sync_sg_for_device", "camera", "TO_DEVICE"));
 
 	/* The importer's own CPU bracket goes through the same path. */
-	EXPECT_EQ(0, imp_trace_clear());
-	ASSERT_EQ(0, imp_sync(self->imp, h, DMABUF_IMPORTER_SYNC_START | DMABUF_IMPORTER_SYNC_READ));
-	ASSERT_EQ(0, imp_sync(self->imp, h, DMABUF_IMPORTER_SYNC_END | DMABUF_IMPORTER_SYNC_READ));
+	EXPECT_EQ(0, cv_imp_trace_clear());
+	ASSERT_EQ(0, cv_imp_sync(self->imp, h, DMABUF_IMPORTER_SYNC_START | DMABUF_IMPORTER_SYNC_READ));
+	ASSERT_EQ(0, cv_imp_sync(self->imp, h, DMABUF_IMPORTER_SYNC_END | DMABUF_IMPORTER_SYNC_READ));
 	EXPECT_EQ(cached, trace_has("dma_sync_sg_for_cpu", "camera", "TO_DEVICE"));
 	EXPECT_EQ(cached, trace_has("dma_sync_sg_for_device", "camera", "TO_DEVICE"));
 
 	/* Unmapped: nothing to sync. */
-	ASSERT_EQ(0, imp_unmap(self->imp, h));
+	ASSERT_EQ(0, cv_imp_unmap(self->imp, h));
 	sync_and_count(_metadata, self->buf, DMA_BUF_SYNC_RW, "camera", &cpu, &device);
 	EXPECT_EQ(0, cpu + device);
-	EXPECT_EQ(0, imp_detach(self->imp, h));
+	EXPECT_EQ(0, cv_imp_detach(self->imp, h));
 }
 
 /*
@@ -175,21 +175,21 @@ TEST_F(cpu_sync, noncoherent_camera_is_synced_in_its_mapping_direction)
 TEST_F(cpu_sync, coherent_gpu_is_synced_only_under_dma_api_debug)
 {
 	int debug = access("/sys/kernel/debug/dma-api", F_OK) == 0;
-	int synced = debug && variant->kind == IMP_HEAP_CACHED;
+	int synced = debug && variant->kind == CV_IMP_HEAP_CACHED;
 	int cpu, device, ret;
 	uint32_t h;
 
-	ret = imp_attach(self->imp, self->buf, self->gpu.index, &h);
-	if (cv_bounce_refused(variant->kind == IMP_HEAP_CACHED)) {
+	ret = cv_imp_attach(self->imp, self->buf, self->gpu.index, &h);
+	if (cv_bounce_refused(variant->kind == CV_IMP_HEAP_CACHED)) {
 		ASSERT_EQ(-ERANGE, ret);
 		SKIP(return, "swiotlb=force: uncached buffers cannot bounce, attach refused with ERANGE");
 	}
 	ASSERT_EQ(0, ret);
-	ASSERT_EQ(0, imp_map(self->imp, h, DIR_BIDI, NULL));
+	ASSERT_EQ(0, cv_imp_map(self->imp, h, DIR_BIDI, NULL));
 	sync_and_count(_metadata, self->buf, DMA_BUF_SYNC_RW, "gpu", &cpu, &device);
 	EXPECT_EQ(synced, cpu) TH_LOG("DMA_API_DEBUG %s", debug ? "on" : "off");
 	EXPECT_EQ(synced, device);
-	EXPECT_EQ(0, imp_detach(self->imp, h));
+	EXPECT_EQ(0, cv_imp_detach(self->imp, h));
 }
 
 TEST_HARNESS_MAIN

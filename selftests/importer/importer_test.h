@@ -8,12 +8,15 @@
 #ifndef _IMPORTER_TEST_H
 #define _IMPORTER_TEST_H
 
+#include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <linux/dmabuf_importer.h>
 
+#include "carveout_util.h"
 #include "importer_util.h"
 
 #define MiB (1024UL * 1024UL)
@@ -55,7 +58,7 @@ static inline uint64_t expected_hash(uint64_t off, uint64_t len, uint32_t seed)
 	uint64_t h;
 
 	imp_pattern(p, off, len, seed);
-	h = imp_hash(p, len);
+	h = cv_imp_hash(p, len);
 	free(p);
 	return h;
 }
@@ -80,5 +83,44 @@ static inline void close_all(int *fds, int n)
 		fds[i] = -1;
 	}
 }
+
+/*
+ * The setup and teardown that the fixtures on one buffer of a cached
+ * carveout heap share (kselftest_harness.h macros: use them in
+ * FIXTURE_SETUP and FIXTURE_TEARDOWN). The fixture has the fields imp,
+ * heap (struct cv_heap), heap_fd, buf and bounce. Setup opens the importer
+ * and the first idle cached carveout heap (skipping the test without one),
+ * allocates a buffer of @size opened with @flags, and sets allow_bounce
+ * for swiotlb=force (cv_imp_bounce_if_forced()); teardown undoes it all
+ * and expects the heap back at zero used.
+ */
+#define CACHED_BUF_SETUP(size, flags) do {					\
+	int __ret;								\
+										\
+	self->imp = self->heap_fd = self->buf = self->bounce = -1;		\
+	self->imp = cv_imp_open();						\
+	ASSERT_LE(0, self->imp)							\
+		TH_LOG("open %s: %s", CV_IMP_DEV_PATH, strerror(-self->imp));	\
+	__ret = cv_imp_open_cached_heap(&self->heap, &self->heap_fd);		\
+	if (__ret == -ENOENT)							\
+		SKIP(return, "no cached carveout heap");			\
+	ASSERT_EQ(0, __ret)							\
+		TH_LOG("cached carveout heap: %s", strerror(-__ret));		\
+	self->buf = cv_alloc(self->heap_fd, (size), (flags), 0);		\
+	ASSERT_LE(0, self->buf);						\
+	ASSERT_EQ(0, cv_imp_bounce_if_forced(1, &self->bounce));		\
+} while (0)
+
+#define CACHED_BUF_TEARDOWN() do {						\
+	cv_imp_bounce_restore(self->bounce);					\
+	if (self->buf >= 0)							\
+		close(self->buf);						\
+	if (self->imp >= 0)							\
+		close(self->imp);						\
+	if (self->heap_fd >= 0)							\
+		EXPECT_EQ(0, cv_imp_close_heap(self->heap_fd, self->heap.name))	\
+			TH_LOG("heap %s did not return to zero used",		\
+			       self->heap.name);				\
+} while (0)
 
 #endif /* _IMPORTER_TEST_H */

@@ -73,7 +73,7 @@ FIXTURE(unload) {
 	char params[256];
 	int heap_fd;
 	struct cv_heap heap;
-	int bounce;	/* allow_bounce to restore (imp_bounce_if_forced) */
+	int bounce;	/* allow_bounce to restore (cv_imp_bounce_if_forced) */
 };
 
 FIXTURE_SETUP(unload)
@@ -87,11 +87,11 @@ FIXTURE_SETUP(unload)
 		SKIP(return, "%s is not loaded from %s", MODULE_NAME, MODULE_FILE);
 	param("edu_dma_bits", bits, sizeof(bits));
 	snprintf(self->params, sizeof(self->params), "%s", bits);
-	ret = imp_open_cached_heap(&self->heap, &self->heap_fd);
+	ret = cv_imp_open_cached_heap(&self->heap, &self->heap_fd);
 	if (ret == -ENOENT)
 		SKIP(return, "no cached carveout heap");
 	ASSERT_EQ(0, ret) TH_LOG("cached carveout heap: %s", strerror(-ret));
-	ASSERT_EQ(0, imp_bounce_if_forced(1, &self->bounce));
+	ASSERT_EQ(0, cv_imp_bounce_if_forced(1, &self->bounce));
 }
 
 /*
@@ -99,12 +99,12 @@ FIXTURE_SETUP(unload)
  * When maps bounce, each device's mapping is a copy of its own and the
  * unmap of a bidirectional one copies it back over the buffer, the last
  * one winning: the others then map it to-device only, and the display may
- * refuse the copy's scattered pieces (imp_refuses_bounced_copy()).
+ * refuse the copy's scattered pieces (cv_imp_refuses_bounced_copy()).
  */
 static uint32_t shared_dir(const struct dmabuf_importer_device_info *info,
 			   int writer)
 {
-	if (imp_bounces(info) && !writer)
+	if (cv_imp_bounces(info) && !writer)
 		return DMABUF_IMPORTER_DIR_TO_DEVICE;
 	return DMABUF_IMPORTER_DIR_BIDIRECTIONAL;
 }
@@ -125,7 +125,7 @@ FIXTURE_TEARDOWN(unload)
 {
 	char seg[64];
 
-	imp_bounce_restore(self->bounce);
+	cv_imp_bounce_restore(self->bounce);
 	if (!module_loaded())
 		EXPECT_EQ(0, insmod(self->params)) TH_LOG("reloading %s", MODULE_NAME);
 	param("display_max_segment", seg, sizeof(seg));
@@ -137,7 +137,7 @@ FIXTURE_TEARDOWN(unload)
 
 TEST_F(unload, rmmod_with_an_open_file_fails_ewouldblock)
 {
-	int imp = imp_open();
+	int imp = cv_imp_open();
 
 	ASSERT_LE(0, imp);
 	EXPECT_EQ(-EWOULDBLOCK, rmmod());
@@ -155,7 +155,7 @@ TEST_F(unload, closing_with_mapped_buffers_lets_the_module_go_and_come_back)
 	uint8_t *p;
 	void *want;
 
-	imp = imp_open();
+	imp = cv_imp_open();
 	ASSERT_LE(0, imp);
 	buf = cv_alloc(self->heap_fd, MiB, O_RDWR | O_CLOEXEC, 0);
 	ASSERT_LE(0, buf);
@@ -171,21 +171,21 @@ TEST_F(unload, closing_with_mapped_buffers_lets_the_module_go_and_come_back)
 	for (idx = 0; idx < 64; idx++) {
 		int gpu;
 
-		if (imp_device_info(imp, idx, &info) ||
+		if (cv_imp_device_info(imp, idx, &info) ||
 		    (info.flags & DMABUF_IMPORTER_DEV_NO_DMA))
 			continue;
 		gpu = info.role == DMABUF_IMPORTER_ROLE_GPU;
-		ASSERT_EQ(0, imp_attach(imp, buf, idx, &h));
-		ret = imp_map(imp, h, shared_dir(&info, gpu), NULL);
-		if (!imp_refuses_bounced_copy(&info, ret))
+		ASSERT_EQ(0, cv_imp_attach(imp, buf, idx, &h));
+		ret = cv_imp_map(imp, h, shared_dir(&info, gpu), NULL);
+		if (!cv_imp_refuses_bounced_copy(&info, ret))
 			ASSERT_EQ(0, ret) TH_LOG("map on %s", info.name);
 		if (gpu)
-			ASSERT_EQ(0, imp_fill(imp, h, 0, MiB, 0x0dd0));
+			ASSERT_EQ(0, cv_imp_fill(imp, h, 0, MiB, 0x0dd0));
 		attached++;
 		if (buf2 < 0)
 			continue;
-		ASSERT_EQ(0, imp_attach(imp, buf2, idx, &h));
-		ASSERT_EQ(0, imp_map(imp, h, DMABUF_IMPORTER_DIR_BIDIRECTIONAL, NULL));
+		ASSERT_EQ(0, cv_imp_attach(imp, buf2, idx, &h));
+		ASSERT_EQ(0, cv_imp_map(imp, h, DMABUF_IMPORTER_DIR_BIDIRECTIONAL, NULL));
 	}
 	EXPECT_LE(4, attached);
 	if (buf2 >= 0)
@@ -205,28 +205,28 @@ TEST_F(unload, closing_with_mapped_buffers_lets_the_module_go_and_come_back)
 
 	ASSERT_EQ(0, rmmod());
 	EXPECT_FALSE(module_loaded());
-	EXPECT_NE(0, access(IMP_DEV_PATH, F_OK));
+	EXPECT_NE(0, access(CV_IMP_DEV_PATH, F_OK));
 
 	/* The buffer outlives its importer, with what the GPU wrote. */
 	p = mmap(NULL, MiB, PROT_READ, MAP_SHARED, buf, 0);
 	ASSERT_NE(MAP_FAILED, p);
 	ASSERT_EQ(0, cv_sync(buf, DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ));
-	EXPECT_EQ(MiB, imp_verify(p, 0, MiB, 0x0dd0));
+	EXPECT_EQ(MiB, cv_imp_verify(p, 0, MiB, 0x0dd0));
 	ASSERT_EQ(0, cv_sync(buf, DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ));
 	munmap(p, MiB);
 
 	ASSERT_EQ(0, insmod(self->params))
 		TH_LOG("insmod %s %s", MODULE_FILE, self->params);
-	imp = imp_open();
+	imp = cv_imp_open();
 	ASSERT_LE(0, imp);
-	ASSERT_EQ(0, imp_find_device(imp, DMABUF_IMPORTER_ROLE_GPU, 0, &info));
-	ASSERT_EQ(0, imp_attach(imp, buf, info.index, &h));
-	ASSERT_EQ(0, imp_map(imp, h, DMABUF_IMPORTER_DIR_TO_DEVICE, NULL));
+	ASSERT_EQ(0, cv_imp_find_device(imp, DMABUF_IMPORTER_ROLE_GPU, 0, &info));
+	ASSERT_EQ(0, cv_imp_attach(imp, buf, info.index, &h));
+	ASSERT_EQ(0, cv_imp_map(imp, h, DMABUF_IMPORTER_DIR_TO_DEVICE, NULL));
 	want = malloc(MiB);
 	ASSERT_NE(NULL, want);
 	imp_pattern(want, 0, MiB, 0x0dd0);
-	ASSERT_EQ(0, imp_checksum(imp, h, 0, MiB, &sum));
-	EXPECT_EQ(imp_hash(want, MiB), sum);
+	ASSERT_EQ(0, cv_imp_checksum(imp, h, 0, MiB, &sum));
+	EXPECT_EQ(cv_imp_hash(want, MiB), sum);
 	free(want);
 	close(imp);
 	close(buf);
@@ -243,11 +243,11 @@ TEST_F(unload, adjacent_display_segments_count_as_contiguous)
 	int imp, buf;
 	void *want;
 
-	imp = imp_open();
+	imp = cv_imp_open();
 	ASSERT_LE(0, imp);
-	ASSERT_EQ(0, imp_find_device(imp, DMABUF_IMPORTER_ROLE_DISPLAY, 0, &info));
+	ASSERT_EQ(0, cv_imp_find_device(imp, DMABUF_IMPORTER_ROLE_DISPLAY, 0, &info));
 	close(imp);
-	if (imp_bounces(&info))
+	if (cv_imp_bounces(&info))
 		SKIP(return, "swiotlb=force: a bounced copy's pieces lie wherever swiotlb has room; this tests the zero-copy path");
 	if (seg < cv_page_size())
 		seg = cv_page_size();
@@ -255,24 +255,24 @@ TEST_F(unload, adjacent_display_segments_count_as_contiguous)
 		 (unsigned long long)seg);
 	ASSERT_EQ(0, reload(self, extra));
 
-	imp = imp_open();
+	imp = cv_imp_open();
 	ASSERT_LE(0, imp);
-	ASSERT_EQ(0, imp_find_device(imp, DMABUF_IMPORTER_ROLE_DISPLAY, 0, &info));
+	ASSERT_EQ(0, cv_imp_find_device(imp, DMABUF_IMPORTER_ROLE_DISPLAY, 0, &info));
 	EXPECT_EQ(seg, info.max_segment);
 	buf = cv_alloc(self->heap_fd, size, O_RDWR | O_CLOEXEC, 0);
 	ASSERT_LE(0, buf);
-	ASSERT_EQ(0, imp_attach(imp, buf, info.index, &h));
-	ASSERT_EQ(0, imp_map(imp, h, DMABUF_IMPORTER_DIR_BIDIRECTIONAL, &m));
+	ASSERT_EQ(0, cv_imp_attach(imp, buf, info.index, &h));
+	ASSERT_EQ(0, cv_imp_map(imp, h, DMABUF_IMPORTER_DIR_BIDIRECTIONAL, &m));
 	/* The exporter honours the limit; the pieces still follow each other. */
 	EXPECT_EQ(size / seg, m.nents);
 	EXPECT_TRUE(!!(m.flags & DMABUF_IMPORTER_MAPPING_CONTIGUOUS));
 	EXPECT_EQ(size, m.dma_end - m.dma_start);
 
-	ASSERT_EQ(0, imp_fill(imp, h, 0, size, 0x5e9));
-	ASSERT_EQ(0, imp_checksum(imp, h, 0, size, &sum));
+	ASSERT_EQ(0, cv_imp_fill(imp, h, 0, size, 0x5e9));
+	ASSERT_EQ(0, cv_imp_checksum(imp, h, 0, size, &sum));
 	want = malloc(size);
 	imp_pattern(want, 0, size, 0x5e9);
-	EXPECT_EQ(imp_hash(want, size), sum);
+	EXPECT_EQ(cv_imp_hash(want, size), sum);
 	free(want);
 	close(imp);
 	close(buf);
@@ -292,8 +292,8 @@ TEST_F(unload, adjacent_display_segments_count_as_contiguous)
  */
 TEST_F_TIMEOUT(unload, load_unload_cycles_with_mapped_buffers, 600)
 {
-	static const enum imp_heap_kind kinds[] = {
-		IMP_HEAP_CACHED, IMP_HEAP_UNCACHED, IMP_HEAP_SYSTEM,
+	static const enum cv_imp_heap_kind kinds[] = {
+		CV_IMP_HEAP_CACHED, CV_IMP_HEAP_UNCACHED, CV_IMP_HEAP_SYSTEM,
 	};
 	struct dmabuf_importer_device_info info;
 	int bufs[ARRAY_SIZE(kinds)], refused[ARRAY_SIZE(kinds)];
@@ -309,7 +309,7 @@ TEST_F_TIMEOUT(unload, load_unload_cycles_with_mapped_buffers, 600)
 	for (k = 0; k < ARRAY_SIZE(kinds); k++) {
 		int fd;
 
-		if (imp_find_heap(kinds[k], name))
+		if (cv_imp_find_heap(kinds[k], name))
 			continue;
 		fd = cv_heap_open(name);
 		ASSERT_LE(0, fd);
@@ -317,22 +317,22 @@ TEST_F_TIMEOUT(unload, load_unload_cycles_with_mapped_buffers, 600)
 		close(fd);
 		ASSERT_LE(0, bufs[nbufs]) TH_LOG("alloc from %s", name);
 		/* swiotlb=force: an uncached buffer cannot bounce. */
-		refused[nbufs] = kinds[k] == IMP_HEAP_UNCACHED && cv_bounce_refused(0);
+		refused[nbufs] = kinds[k] == CV_IMP_HEAP_UNCACHED && cv_bounce_refused(0);
 		nbufs++;
 	}
 	ASSERT_LE(1, nbufs);
 
 	for (c = 0; c < cycles; c++) {
 		seed = 0x1000 + c;
-		imp = imp_open();
+		imp = cv_imp_open();
 		ASSERT_LE(0, imp);
 		for (idx = 0; idx < 64; idx++) {
-			if (imp_device_info(imp, idx, &info))
+			if (cv_imp_device_info(imp, idx, &info))
 				break;
 			if (info.flags & DMABUF_IMPORTER_DEV_NO_DMA)
 				continue;
 			for (i = 0; i < nbufs; i++) {
-				ret = imp_attach(imp, bufs[i], idx, &h);
+				ret = cv_imp_attach(imp, bufs[i], idx, &h);
 				if (refused[i]) {
 					ASSERT_EQ(-ERANGE, ret);
 					continue;
@@ -342,13 +342,13 @@ TEST_F_TIMEOUT(unload, load_unload_cycles_with_mapped_buffers, 600)
 				if (i == nbufs - 1 && nbufs > 1)
 					continue;
 				/* The display takes contiguous buffers only. */
-				if (imp_map(imp, h, shared_dir(&info, i == 0 &&
-							       info.role == DMABUF_IMPORTER_ROLE_GPU),
-					    NULL))
+				if (cv_imp_map(imp, h, shared_dir(&info, i == 0 &&
+				    info.role == DMABUF_IMPORTER_ROLE_GPU),
+				    NULL))
 					continue;
 				maps++;
 				if (info.role == DMABUF_IMPORTER_ROLE_GPU && i == 0)
-					ASSERT_EQ(0, imp_fill(imp, h, 0, MiB, seed));
+					ASSERT_EQ(0, cv_imp_fill(imp, h, 0, MiB, seed));
 			}
 		}
 		EXPECT_EQ(-EWOULDBLOCK, rmmod());
@@ -359,7 +359,7 @@ TEST_F_TIMEOUT(unload, load_unload_cycles_with_mapped_buffers, 600)
 		p = mmap(NULL, MiB, PROT_READ, MAP_SHARED, bufs[0], 0);
 		ASSERT_NE(MAP_FAILED, p);
 		ASSERT_EQ(0, cv_sync(bufs[0], DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ));
-		EXPECT_EQ(MiB, imp_verify(p, 0, MiB, seed)) TH_LOG("cycle %d", c);
+		EXPECT_EQ(MiB, cv_imp_verify(p, 0, MiB, seed)) TH_LOG("cycle %d", c);
 		ASSERT_EQ(0, cv_sync(bufs[0], DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ));
 		munmap(p, MiB);
 
@@ -396,48 +396,48 @@ TEST_F_TIMEOUT(unload, pci_remove_revokes_attachments, 120)
 	uint32_t h, h2;
 	int imp, buf;
 
-	imp = imp_open();
+	imp = cv_imp_open();
 	ASSERT_LE(0, imp);
-	ASSERT_EQ(0, imp_find_device(imp, DMABUF_IMPORTER_ROLE_EDU, 64, &edu));
+	ASSERT_EQ(0, cv_imp_find_device(imp, DMABUF_IMPORTER_ROLE_EDU, 64, &edu));
 	buf = cv_alloc(self->heap_fd, MiB, O_RDWR | O_CLOEXEC, 0);
 	ASSERT_LE(0, buf);
-	ASSERT_EQ(0, imp_attach(imp, buf, edu.index, &h));
-	ASSERT_EQ(0, imp_map(imp, h, DMABUF_IMPORTER_DIR_BIDIRECTIONAL, NULL));
-	ASSERT_EQ(0, imp_attach(imp, buf, edu.index, &h2));
+	ASSERT_EQ(0, cv_imp_attach(imp, buf, edu.index, &h));
+	ASSERT_EQ(0, cv_imp_map(imp, h, DMABUF_IMPORTER_DIR_BIDIRECTIONAL, NULL));
+	ASSERT_EQ(0, cv_imp_attach(imp, buf, edu.index, &h2));
 	close(buf);
 
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/remove", edu.name);
 	ASSERT_EQ(0, cv_write_str(path, "1"));
 	ASSERT_TRUE(edu_gone(edu.name));
 
-	ASSERT_EQ(0, imp_query(imp, h, &q));
+	ASSERT_EQ(0, cv_imp_query(imp, h, &q));
 	EXPECT_EQ((uint32_t)DMABUF_IMPORTER_STATE_REVOKED, q.state);
 	EXPECT_EQ(edu.index, q.device);
 	EXPECT_EQ(0ULL, q.size);
-	EXPECT_EQ(-ENODEV, imp_checksum(imp, h, 0, 4096, &sum));
-	EXPECT_EQ(-ENODEV, imp_fill(imp, h, 0, 4096, 1));
-	EXPECT_EQ(-ENODEV, imp_unmap(imp, h));
-	EXPECT_EQ(-ENODEV, imp_map(imp, h2, DMABUF_IMPORTER_DIR_TO_DEVICE, NULL));
-	EXPECT_EQ(-ENODEV, imp_sync(imp, h2, DMABUF_IMPORTER_SYNC_READ));
-	EXPECT_EQ(-ENODEV, imp_device_info(imp, edu.index, &info));
+	EXPECT_EQ(-ENODEV, cv_imp_checksum(imp, h, 0, 4096, &sum));
+	EXPECT_EQ(-ENODEV, cv_imp_fill(imp, h, 0, 4096, 1));
+	EXPECT_EQ(-ENODEV, cv_imp_unmap(imp, h));
+	EXPECT_EQ(-ENODEV, cv_imp_map(imp, h2, DMABUF_IMPORTER_DIR_TO_DEVICE, NULL));
+	EXPECT_EQ(-ENODEV, cv_imp_sync(imp, h2, DMABUF_IMPORTER_SYNC_READ));
+	EXPECT_EQ(-ENODEV, cv_imp_device_info(imp, edu.index, &info));
 	/* The buffer went with the attachments: nothing holds it now. */
 	EXPECT_EQ(0, cv_wait_idle(self->heap.name));
-	EXPECT_EQ(0, imp_detach(imp, h));
-	EXPECT_EQ(-ENOENT, imp_detach(imp, h));
+	EXPECT_EQ(0, cv_imp_detach(imp, h));
+	EXPECT_EQ(-ENOENT, cv_imp_detach(imp, h));
 	close(imp);
 
 	ASSERT_EQ(0, cv_write_str("/sys/bus/pci/rescan", "1"));
 	EXPECT_FALSE(edu_gone(edu.name));
-	imp = imp_open();
+	imp = cv_imp_open();
 	ASSERT_LE(0, imp);
-	ASSERT_EQ(0, imp_find_device(imp, DMABUF_IMPORTER_ROLE_EDU, 64, &info));
+	ASSERT_EQ(0, cv_imp_find_device(imp, DMABUF_IMPORTER_ROLE_EDU, 64, &info));
 	EXPECT_STREQ(edu.name, info.name);
 	close(imp);
 
 	ASSERT_EQ(0, reload(self, ""));
-	imp = imp_open();
+	imp = cv_imp_open();
 	ASSERT_LE(0, imp);
-	ASSERT_EQ(0, imp_find_device(imp, DMABUF_IMPORTER_ROLE_EDU, 64, &info));
+	ASSERT_EQ(0, cv_imp_find_device(imp, DMABUF_IMPORTER_ROLE_EDU, 64, &info));
 	EXPECT_STREQ(edu.name, info.name);
 	close(imp);
 }

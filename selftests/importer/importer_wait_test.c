@@ -26,7 +26,7 @@
 
 #include "kselftest_harness.h"
 #include "carveout_util.h"
-#include "importer_util.h"
+#include "importer_test.h"
 
 /* drivers/dma-buf/sw_sync.c: the uAPI is not exported as a header. */
 struct sw_sync_create_fence_data {
@@ -52,35 +52,25 @@ FIXTURE(wait) {
 	int timeline;
 	int buf;
 	pid_t child[2];
-	int bounce;	/* allow_bounce to restore (imp_bounce_if_forced) */
+	int bounce;	/* allow_bounce to restore (cv_imp_bounce_if_forced) */
 };
 
 FIXTURE_SETUP(wait)
 {
-	int ret;
-
-	self->imp = self->heap_fd = self->timeline = self->buf = self->bounce = -1;
+	self->timeline = -1;
 	self->child[0] = self->child[1] = -1;
-	self->imp = imp_open();
-	ASSERT_LE(0, self->imp) TH_LOG("open %s: %s", IMP_DEV_PATH, strerror(-self->imp));
-	ASSERT_EQ(0, imp_find_device(self->imp, DMABUF_IMPORTER_ROLE_CAMERA, 0,
-				     &self->camera));
-	ret = imp_open_cached_heap(&self->heap, &self->heap_fd);
-	if (ret == -ENOENT)
-		SKIP(return, "no cached carveout heap");
-	ASSERT_EQ(0, ret) TH_LOG("cached carveout heap: %s", strerror(-ret));
+	CACHED_BUF_SETUP(BUF_SIZE, O_RDWR | O_CLOEXEC);
+	ASSERT_EQ(0, cv_imp_find_device(self->imp, DMABUF_IMPORTER_ROLE_CAMERA, 0,
+		  &self->camera));
 	self->timeline = open(SW_SYNC_PATH, O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, self->timeline) TH_LOG("open %s: %s", SW_SYNC_PATH, strerror(errno));
-	self->buf = cv_alloc(self->heap_fd, BUF_SIZE, O_RDWR | O_CLOEXEC, 0);
-	ASSERT_LE(0, self->buf);
-	ASSERT_EQ(0, imp_bounce_if_forced(1, &self->bounce));
 }
 
 FIXTURE_TEARDOWN(wait)
 {
 	int i, status;
 
-	imp_bounce_restore(self->bounce);
+	cv_imp_bounce_restore(self->bounce);
 	for (i = 0; i < 2; i++) {
 		if (self->child[i] <= 0)
 			continue;
@@ -90,13 +80,7 @@ FIXTURE_TEARDOWN(wait)
 	/* Signals whatever fence is left, so that nothing waits on it. */
 	if (self->timeline >= 0)
 		close(self->timeline);
-	if (self->buf >= 0)
-		close(self->buf);
-	if (self->imp >= 0)
-		close(self->imp);
-	if (self->heap_fd >= 0)
-		EXPECT_EQ(0, imp_close_heap(self->heap_fd, self->heap.name))
-			TH_LOG("heap %s did not return to zero used", self->heap.name);
+	CACHED_BUF_TEARDOWN();
 }
 
 /* A write fence on @buf that signals when @timeline reaches 1. */
@@ -136,37 +120,47 @@ static double since(const struct timespec *t0)
  * long transfer). With @device_only, it only opens the importer, says so,
  * and then ATTACHes (blocked while the device is busy).
  */
+struct filler {
+	int buf;
+	uint32_t device;
+	uint64_t len;
+	int device_only;
+	int imp;
+	uint32_t h;
+};
+
+static int filler_setup(void *arg)
+{
+	struct filler *f = arg;
+
+	f->imp = cv_imp_open();
+	if (f->imp < 0)
+		return -1;
+	if (f->device_only)
+		return 0;
+	if (cv_imp_attach(f->imp, f->buf, f->device, &f->h) ||
+	    cv_imp_map(f->imp, f->h, DMABUF_IMPORTER_DIR_FROM_DEVICE, NULL))
+		return -1;
+	return 0;
+}
+
+static int filler_work(void *arg)
+{
+	struct filler *f = arg;
+
+	if (f->device_only)
+		return cv_imp_attach(f->imp, f->buf, f->device, &f->h) ? 1 : 0;
+	return cv_imp_fill(f->imp, f->h, 0, f->len, 0x1234) ? 1 : 0;
+}
+
 static pid_t spawn_filler(int buf, uint32_t device, uint64_t len,
 			  int device_only)
 {
-	int pipefd[2], status, imp;
-	char ok = 0;
-	uint32_t h;
-	pid_t pid;
+	struct filler f = {
+		.buf = buf, .device = device, .len = len, .device_only = device_only,
+	};
 
-	if (pipe(pipefd))
-		return -1;
-	pid = fork();
-	if (pid == 0) {
-		close(pipefd[0]);
-		imp = imp_open();
-		ok = imp >= 0;
-		if (ok && !device_only)
-			ok = !imp_attach(imp, buf, device, &h) &&
-			     !imp_map(imp, h, DMABUF_IMPORTER_DIR_FROM_DEVICE, NULL);
-		if (write(pipefd[1], &ok, 1) != 1 || !ok)
-			_exit(2);
-		if (device_only)
-			_exit(imp_attach(imp, buf, device, &h) ? 1 : 0);
-		_exit(imp_fill(imp, h, 0, len, 0x1234) ? 1 : 0);
-	}
-	close(pipefd[1]);
-	if (pid > 0 && (read(pipefd[0], &ok, 1) != 1 || !ok)) {
-		waitpid(pid, &status, 0);
-		pid = -1;
-	}
-	close(pipefd[0]);
-	return pid;
+	return cv_spawn(filler_setup, filler_work, &f);
 }
 
 /* Has @pid exited within @secs? Reaps it. */
@@ -188,7 +182,7 @@ static void round_trip(struct __test_metadata *_metadata, int heap_fd,
 		       uint32_t device)
 {
 	struct dma_buf_sync sync = { DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ };
-	int imp = imp_open(), buf;
+	int imp = cv_imp_open(), buf;
 	uint64_t sum = 0;
 	uint32_t h;
 	void *p;
@@ -196,17 +190,17 @@ static void round_trip(struct __test_metadata *_metadata, int heap_fd,
 	ASSERT_LE(0, imp);
 	buf = cv_alloc(heap_fd, BUF_SIZE, O_RDWR | O_CLOEXEC, 0);
 	ASSERT_LE(0, buf);
-	ASSERT_EQ(0, imp_attach(imp, buf, device, &h));
-	ASSERT_EQ(0, imp_map(imp, h, DMABUF_IMPORTER_DIR_BIDIRECTIONAL, NULL));
-	ASSERT_EQ(0, imp_fill(imp, h, 0, BUF_SIZE, 0xabcd));
+	ASSERT_EQ(0, cv_imp_attach(imp, buf, device, &h));
+	ASSERT_EQ(0, cv_imp_map(imp, h, DMABUF_IMPORTER_DIR_BIDIRECTIONAL, NULL));
+	ASSERT_EQ(0, cv_imp_fill(imp, h, 0, BUF_SIZE, 0xabcd));
 	p = mmap(NULL, BUF_SIZE, PROT_READ, MAP_SHARED, buf, 0);
 	ASSERT_NE(MAP_FAILED, p);
 	ASSERT_EQ(0, ioctl(buf, DMA_BUF_IOCTL_SYNC, &sync));
-	EXPECT_EQ(BUF_SIZE, imp_verify(p, 0, BUF_SIZE, 0xabcd));
+	EXPECT_EQ(BUF_SIZE, cv_imp_verify(p, 0, BUF_SIZE, 0xabcd));
 	sync.flags = DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ;
 	ASSERT_EQ(0, ioctl(buf, DMA_BUF_IOCTL_SYNC, &sync));
-	ASSERT_EQ(0, imp_checksum(imp, h, 0, BUF_SIZE, &sum));
-	EXPECT_EQ(imp_hash(p, BUF_SIZE), sum);
+	ASSERT_EQ(0, cv_imp_checksum(imp, h, 0, BUF_SIZE, &sum));
+	EXPECT_EQ(cv_imp_hash(p, BUF_SIZE), sum);
 	munmap(p, BUF_SIZE);
 	close(buf);
 	close(imp);
@@ -265,18 +259,18 @@ TEST_F(wait, fence_wait_is_interrupted_by_a_signal_eintr)
 	int ret;
 
 	ASSERT_EQ(0, add_unsignalled_fence(self->timeline, self->buf));
-	ASSERT_EQ(0, imp_attach(self->imp, self->buf, self->camera.index, &h));
-	ASSERT_EQ(0, imp_map(self->imp, h, DMABUF_IMPORTER_DIR_FROM_DEVICE, NULL));
+	ASSERT_EQ(0, cv_imp_attach(self->imp, self->buf, self->camera.index, &h));
+	ASSERT_EQ(0, cv_imp_map(self->imp, h, DMABUF_IMPORTER_DIR_FROM_DEVICE, NULL));
 	ASSERT_EQ(0, sigaction(SIGALRM, &sa, NULL));
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	ASSERT_EQ(0, setitimer(ITIMER_REAL, &it, NULL));
-	ret = imp_fill(self->imp, h, 0, BUF_SIZE, 1);
+	ret = cv_imp_fill(self->imp, h, 0, BUF_SIZE, 1);
 	EXPECT_EQ(-EINTR, ret);
 	EXPECT_GT(2.0, since(&t0));
 
 	/* Once the fence signals, the same job runs. */
 	ASSERT_EQ(0, signal_timeline(self->timeline));
-	EXPECT_EQ(0, imp_fill(self->imp, h, 0, BUF_SIZE, 1));
+	EXPECT_EQ(0, cv_imp_fill(self->imp, h, 0, BUF_SIZE, 1));
 	signal(SIGALRM, SIG_DFL);
 }
 
@@ -285,7 +279,7 @@ TEST_F_TIMEOUT(wait, caller_blocked_behind_a_long_edu_transfer_dies_on_sigkill, 
 	struct dmabuf_importer_device_info edu;
 	int status, big, exited;
 
-	ASSERT_EQ(0, imp_find_device(self->imp, DMABUF_IMPORTER_ROLE_EDU, 64, &edu));
+	ASSERT_EQ(0, cv_imp_find_device(self->imp, DMABUF_IMPORTER_ROLE_EDU, 64, &edu));
 	if (edu.flags & DMABUF_IMPORTER_DEV_NO_DMA)
 		SKIP(return, "the 64-bit edu cannot do DMA here");
 	big = cv_alloc(self->heap_fd, MiB, O_RDWR | O_CLOEXEC, 0);

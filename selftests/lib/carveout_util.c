@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -331,4 +332,29 @@ int cv_bounce_refused(int cached)
 	if (!cv_swiotlb_forced())
 		return 0;
 	return !cached || cv_allow_bounce() != 1;
+}
+
+pid_t cv_spawn(int (*setup)(void *arg), int (*work)(void *arg), void *arg)
+{
+	int pipefd[2], status;
+	char ok = 0;
+	pid_t pid;
+
+	if (pipe(pipefd))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		close(pipefd[0]);
+		ok = !setup(arg);
+		if (write(pipefd[1], &ok, 1) != 1 || !ok)
+			_exit(2);
+		_exit(work(arg));
+	}
+	close(pipefd[1]);
+	if (pid > 0 && (read(pipefd[0], &ok, 1) != 1 || !ok)) {
+		waitpid(pid, &status, 0);
+		pid = -1;
+	}
+	close(pipefd[0]);
+	return pid;
 }

@@ -12,6 +12,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #define CV_SYSFS "/sys/kernel/carveout_heap"
 #define CV_DEBUGFS "/sys/kernel/debug/carveout_heap"
@@ -87,5 +88,13 @@ uint64_t cv_now_ns(void);
  */
 uint64_t cv_seed(uint64_t seed);
 uint64_t cv_rand(uint64_t *state);
+
+/*
+ * cv_spawn() - fork a child that runs @setup(@arg), tells the parent how
+ * it went, then exits with @work(@arg). Returns the child's pid once
+ * @setup has succeeded; -1 if the fork failed or @setup did not return 0
+ * (the child is reaped).
+ */
+pid_t cv_spawn(int (*setup)(void *arg), int (*work)(void *arg), void *arg);
 
 #endif

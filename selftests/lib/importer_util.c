@@ -12,33 +12,33 @@
 #include "carveout_util.h"
 #include "importer_util.h"
 
-static int imp_ioctl(int fd, unsigned long cmd, void *arg)
+static int cv_imp_ioctl(int fd, unsigned long cmd, void *arg)
 {
 	return ioctl(fd, cmd, arg) < 0 ? -errno : 0;
 }
 
-int imp_open(void)
+int cv_imp_open(void)
 {
-	int fd = open(IMP_DEV_PATH, O_RDWR | O_CLOEXEC);
+	int fd = open(CV_IMP_DEV_PATH, O_RDWR | O_CLOEXEC);
 
 	return fd < 0 ? -errno : fd;
 }
 
-int imp_device_info(int fd, uint32_t index,
-		    struct dmabuf_importer_device_info *info)
+int cv_imp_device_info(int fd, uint32_t index,
+		       struct dmabuf_importer_device_info *info)
 {
 	memset(info, 0, sizeof(*info));
 	info->index = index;
-	return imp_ioctl(fd, DMABUF_IMPORTER_IOC_DEVICE_INFO, info);
+	return cv_imp_ioctl(fd, DMABUF_IMPORTER_IOC_DEVICE_INFO, info);
 }
 
-int imp_find_device(int fd, uint32_t role, uint32_t dma_bits,
-		    struct dmabuf_importer_device_info *info)
+int cv_imp_find_device(int fd, uint32_t role, uint32_t dma_bits,
+		       struct dmabuf_importer_device_info *info)
 {
 	uint32_t i;
 
 	for (i = 0; i < 64; i++) {
-		int ret = imp_device_info(fd, i, info);
+		int ret = cv_imp_device_info(fd, i, info);
 
 		if (ret == -ENODEV)
 			continue;
@@ -50,144 +50,133 @@ int imp_find_device(int fd, uint32_t role, uint32_t dma_bits,
 	return -ENODEV;
 }
 
-int imp_attach(int fd, int buf_fd, uint32_t device, uint32_t *handle)
+int cv_imp_attach(int fd, int buf_fd, uint32_t device, uint32_t *handle)
 {
 	struct dmabuf_importer_attach a = { .fd = buf_fd, .device = device };
-	int ret = imp_ioctl(fd, DMABUF_IMPORTER_IOC_ATTACH, &a);
+	int ret = cv_imp_ioctl(fd, DMABUF_IMPORTER_IOC_ATTACH, &a);
 
 	if (!ret)
 		*handle = a.handle;
 	return ret;
 }
 
-int imp_detach(int fd, uint32_t handle)
+int cv_imp_detach(int fd, uint32_t handle)
 {
 	struct dmabuf_importer_handle h = { .handle = handle };
 
-	return imp_ioctl(fd, DMABUF_IMPORTER_IOC_DETACH, &h);
+	return cv_imp_ioctl(fd, DMABUF_IMPORTER_IOC_DETACH, &h);
 }
 
-int imp_map(int fd, uint32_t handle, uint32_t dir,
-	    struct dmabuf_importer_map *out)
+int cv_imp_map(int fd, uint32_t handle, uint32_t dir,
+	       struct dmabuf_importer_map *out)
 {
 	struct dmabuf_importer_map m = { .handle = handle, .direction = dir };
-	int ret = imp_ioctl(fd, DMABUF_IMPORTER_IOC_MAP, &m);
+	int ret = cv_imp_ioctl(fd, DMABUF_IMPORTER_IOC_MAP, &m);
 
 	if (out)
 		*out = m;
 	return ret;
 }
 
-int imp_unmap(int fd, uint32_t handle)
+int cv_imp_unmap(int fd, uint32_t handle)
 {
 	struct dmabuf_importer_handle h = { .handle = handle };
 
-	return imp_ioctl(fd, DMABUF_IMPORTER_IOC_UNMAP, &h);
+	return cv_imp_ioctl(fd, DMABUF_IMPORTER_IOC_UNMAP, &h);
 }
 
-int imp_fill(int fd, uint32_t handle, uint64_t off, uint64_t len,
-	     uint32_t seed)
+int cv_imp_fill(int fd, uint32_t handle, uint64_t off, uint64_t len,
+		uint32_t seed)
 {
 	struct dmabuf_importer_fill f = {
 		.handle = handle, .seed = seed, .offset = off, .length = len,
 	};
 
-	return imp_ioctl(fd, DMABUF_IMPORTER_IOC_FILL, &f);
+	return cv_imp_ioctl(fd, DMABUF_IMPORTER_IOC_FILL, &f);
 }
 
-int imp_checksum(int fd, uint32_t handle, uint64_t off, uint64_t len,
-		 uint64_t *sum)
+int cv_imp_checksum(int fd, uint32_t handle, uint64_t off, uint64_t len,
+		    uint64_t *sum)
 {
 	struct dmabuf_importer_checksum c = {
 		.handle = handle, .offset = off, .length = len,
 	};
-	int ret = imp_ioctl(fd, DMABUF_IMPORTER_IOC_CHECKSUM, &c);
+	int ret = cv_imp_ioctl(fd, DMABUF_IMPORTER_IOC_CHECKSUM, &c);
 
 	if (!ret && sum)
 		*sum = c.checksum;
 	return ret;
 }
 
-int imp_sync(int fd, uint32_t handle, uint32_t flags)
+int cv_imp_sync(int fd, uint32_t handle, uint32_t flags)
 {
 	struct dmabuf_importer_sync s = { .handle = handle, .flags = flags };
 
-	return imp_ioctl(fd, DMABUF_IMPORTER_IOC_SYNC, &s);
+	return cv_imp_ioctl(fd, DMABUF_IMPORTER_IOC_SYNC, &s);
 }
 
-int imp_query(int fd, uint32_t handle, struct dmabuf_importer_query *q)
+int cv_imp_query(int fd, uint32_t handle, struct dmabuf_importer_query *q)
 {
 	memset(q, 0, sizeof(*q));
 	q->handle = handle;
-	return imp_ioctl(fd, DMABUF_IMPORTER_IOC_QUERY, q);
+	return cv_imp_ioctl(fd, DMABUF_IMPORTER_IOC_QUERY, q);
 }
 
-void imp_pattern(void *p, uint64_t off, uint64_t len, uint32_t seed)
+/* The device's pattern and hash are libimp's (imp_pattern(), imp_hash()). */
+uint64_t cv_imp_verify(const void *p, uint64_t off, uint64_t len, uint32_t seed)
 {
-	uint32_t *w = p;
+	uint32_t want;
 	uint64_t i;
 
-	for (i = 0; i < len / 4; i++)
-		w[i] = seed ^ (uint32_t)(off + 4 * i);
-}
-
-uint64_t imp_verify(const void *p, uint64_t off, uint64_t len, uint32_t seed)
-{
-	const uint32_t *w = p;
-	uint64_t i;
-
-	for (i = 0; i < len / 4; i++)
-		if (w[i] != (seed ^ (uint32_t)(off + 4 * i)))
-			return 4 * i;
+	for (i = 0; i + 4 <= len; i += 4) {
+		if (imp_pattern(&want, off + i, 4, seed) ||
+		    memcmp((const uint8_t *)p + i, &want, 4))
+			return i;
+	}
 	return len;
 }
 
-uint64_t imp_hash(const void *p, uint64_t len)
+uint64_t cv_imp_hash(const void *p, uint64_t len)
 {
-	uint64_t h = DMABUF_IMPORTER_FNV_OFFSET, i;
-	const uint32_t *w = p;
+	uint64_t h = IMP_HASH_INIT;
 
-	for (i = 0; i < len / 4; i++) {
-		h ^= w[i];
-		h *= DMABUF_IMPORTER_FNV_PRIME;
-	}
-	return h;
+	return imp_hash(&h, p, len) ? 0 : h;
 }
 
-const char *imp_heap_kind_name(enum imp_heap_kind kind)
+const char *cv_imp_heap_kind_name(enum cv_imp_heap_kind kind)
 {
 	switch (kind) {
-	case IMP_HEAP_CACHED:
+	case CV_IMP_HEAP_CACHED:
 		return "cached carveout";
-	case IMP_HEAP_UNCACHED:
+	case CV_IMP_HEAP_UNCACHED:
 		return "uncached carveout";
-	case IMP_HEAP_SYSTEM:
+	case CV_IMP_HEAP_SYSTEM:
 		return "system";
-	case IMP_HEAP_CMA:
+	case CV_IMP_HEAP_CMA:
 		return "CMA";
 	}
 	return "?";
 }
 
-int imp_find_heap(enum imp_heap_kind kind, char *name)
+int cv_imp_find_heap(enum cv_imp_heap_kind kind, char *name)
 {
 	char names[32][64];
 	struct cv_heap heap;
 	int n, i, ret;
 
 	switch (kind) {
-	case IMP_HEAP_CACHED:
-	case IMP_HEAP_UNCACHED:
-		ret = cv_find_heap(kind == IMP_HEAP_CACHED, &heap);
+	case CV_IMP_HEAP_CACHED:
+	case CV_IMP_HEAP_UNCACHED:
+		ret = cv_find_heap(kind == CV_IMP_HEAP_CACHED, &heap);
 		if (!ret)
 			snprintf(name, 64, "%.63s", heap.name);
 		return ret;
-	case IMP_HEAP_SYSTEM:
+	case CV_IMP_HEAP_SYSTEM:
 		if (access("/dev/dma_heap/system", F_OK))
 			return -ENOENT;
 		snprintf(name, 64, "system");
 		return 0;
-	case IMP_HEAP_CMA:
+	case CV_IMP_HEAP_CMA:
 		/* Named after its CMA area ("reserved", "linux,cma", ...) */
 		n = cv_heap_names(names, 32);
 		for (i = 0; i < n; i++) {
@@ -201,7 +190,7 @@ int imp_find_heap(enum imp_heap_kind kind, char *name)
 	return -EINVAL;
 }
 
-int imp_open_cached_heap(struct cv_heap *heap, int *heap_fd)
+int cv_imp_open_cached_heap(struct cv_heap *heap, int *heap_fd)
 {
 	int ret;
 
@@ -219,13 +208,13 @@ int imp_open_cached_heap(struct cv_heap *heap, int *heap_fd)
 	return ret;
 }
 
-int imp_close_heap(int heap_fd, const char *heap)
+int cv_imp_close_heap(int heap_fd, const char *heap)
 {
 	close(heap_fd);
 	return cv_wait_idle(heap);
 }
 
-int imp_heap_base(const char *heap, uint64_t *base)
+int cv_imp_heap_base(const char *heap, uint64_t *base)
 {
 	char path[320], buf[4096], *p;
 	int ret;
@@ -241,7 +230,7 @@ int imp_heap_base(const char *heap, uint64_t *base)
 	return 0;
 }
 
-int imp_mainline_may_bounce(const struct dmabuf_importer_device_info *dev)
+int cv_imp_mainline_may_bounce(const struct dmabuf_importer_device_info *dev)
 {
 	unsigned long long start, end, mask;
 	char line[256];
@@ -266,12 +255,12 @@ int imp_mainline_may_bounce(const struct dmabuf_importer_device_info *dev)
 	return found;
 }
 
-int imp_set_allow_bounce(int on)
+int cv_imp_set_allow_bounce(int on)
 {
 	return cv_write_str(CV_ALLOW_BOUNCE, on ? "1" : "0");
 }
 
-int imp_bounce_if_forced(int on, int *prev)
+int cv_imp_bounce_if_forced(int on, int *prev)
 {
 	int ret;
 
@@ -282,41 +271,41 @@ int imp_bounce_if_forced(int on, int *prev)
 	if (ret < 0 || ret == !!on)
 		return ret < 0 ? ret : 0;
 	*prev = ret;
-	return imp_set_allow_bounce(on);
+	return cv_imp_set_allow_bounce(on);
 }
 
-void imp_bounce_restore(int prev)
+void cv_imp_bounce_restore(int prev)
 {
 	if (prev >= 0)
-		imp_set_allow_bounce(prev);
+		cv_imp_set_allow_bounce(prev);
 }
 
-int imp_bounces(const struct dmabuf_importer_device_info *dev)
+int cv_imp_bounces(const struct dmabuf_importer_device_info *dev)
 {
 	if ((dev->flags & DMABUF_IMPORTER_DEV_IOMMU) || !cv_swiotlb_forced())
 		return 0;
 	return cv_allow_bounce() == 1;
 }
 
-int imp_refuses_bounced_copy(const struct dmabuf_importer_device_info *dev,
-			     int err)
+int cv_imp_refuses_bounced_copy(const struct dmabuf_importer_device_info *dev,
+				int err)
 {
 	return err == -EXDEV && (dev->flags & DMABUF_IMPORTER_DEV_CONTIG) &&
-	       imp_bounces(dev);
+	       cv_imp_bounces(dev);
 }
 
-int imp_mainline_bounce_failed(int err)
+int cv_imp_mainline_bounce_failed(int err)
 {
 	return err == -EIO || err == -ENOMEM;
 }
 
-int imp_expect_reach(const struct dmabuf_importer_device_info *dev,
-		     const char *heap)
+int cv_imp_expect_reach(const struct dmabuf_importer_device_info *dev,
+			const char *heap)
 {
 	uint64_t base, size, cached, mask;
 	int ret, bounce;
 
-	ret = imp_heap_base(heap, &base);
+	ret = cv_imp_heap_base(heap, &base);
 	if (!ret)
 		ret = cv_sysfs_u64(heap, "size", &size);
 	if (!ret)
@@ -325,22 +314,22 @@ int imp_expect_reach(const struct dmabuf_importer_device_info *dev,
 		return ret;
 	/* IOVAs are allocated within the mask; nothing bounces. */
 	if (dev->flags & DMABUF_IMPORTER_DEV_IOMMU)
-		return IMP_REACH_OK;
+		return CV_IMP_REACH_OK;
 	mask = dev->dma_bits >= 64 ? UINT64_MAX : (1ULL << dev->dma_bits) - 1;
 	if (base > mask)
-		return IMP_REACH_REFUSED;
+		return CV_IMP_REACH_REFUSED;
 	if (base + size - 1 > mask)
-		return IMP_REACH_UNKNOWN;
+		return CV_IMP_REACH_UNKNOWN;
 	if (cv_swiotlb_forced()) {
 		bounce = cv_allow_bounce();
 		if (bounce < 0)
 			return bounce;
-		return cached && bounce ? IMP_REACH_OK : IMP_REACH_REFUSED;
+		return cached && bounce ? CV_IMP_REACH_OK : CV_IMP_REACH_REFUSED;
 	}
-	return IMP_REACH_OK;
+	return CV_IMP_REACH_OK;
 }
 
-int imp_pci_has_iommu_group(const char *name)
+int cv_imp_pci_has_iommu_group(const char *name)
 {
 	char path[320];
 
@@ -348,7 +337,7 @@ int imp_pci_has_iommu_group(const char *name)
 	return access(path, F_OK) == 0;
 }
 
-int imp_pci_command(const char *name, uint16_t *cmd)
+int cv_imp_pci_command(const char *name, uint16_t *cmd)
 {
 	uint8_t cfg[2];
 	char path[320];
@@ -368,32 +357,32 @@ int imp_pci_command(const char *name, uint16_t *cmd)
 	return 0;
 }
 
-int imp_trace_event(const char *event, int enable)
+int cv_imp_trace_event(const char *event, int enable)
 {
 	char path[320];
 
-	snprintf(path, sizeof(path), IMP_TRACING "/events/%s/enable", event);
+	snprintf(path, sizeof(path), CV_IMP_TRACING "/events/%s/enable", event);
 	return cv_write_str(path, enable ? "1" : "0");
 }
 
-int imp_trace_clear(void)
+int cv_imp_trace_clear(void)
 {
-	return cv_write_str(IMP_TRACING "/trace", "");
+	return cv_write_str(CV_IMP_TRACING "/trace", "");
 }
 
-char *imp_trace_read(void)
+char *cv_imp_trace_read(void)
 {
 	size_t len = 1 << 20;
 	char *buf = malloc(len);
 
-	if (buf && cv_read_str(IMP_TRACING "/trace", buf, len)) {
+	if (buf && cv_read_str(CV_IMP_TRACING "/trace", buf, len)) {
 		free(buf);
 		return NULL;
 	}
 	return buf;
 }
 
-int imp_trace_count(const char *trace, const char *a, const char *b)
+int cv_imp_trace_count(const char *trace, const char *a, const char *b)
 {
 	const char *line = trace, *end;
 	int n = 0;

@@ -47,15 +47,8 @@ int ldma_scan_dir(const char *path, size_t size, ldma_fill_fn fill,
 bool ldma_access_valid(unsigned int access);
 
 /*
- * wire.c: the record format of ldma_send()/ldma_recv(), native byte order
- * (both ends share a machine).
- *
- *   header (16 bytes): u32 magic, u16 version, u16 header length,
- *                      u32 record count, u32 total length
- *   record (128 bytes each): u32 record length, u32 flags (0),
- *                      u64 size, u32 width, u32 height, u32 fourcc,
- *                      u32 num_planes, 4 x (u32 stride, u32 offset),
- *                      char heap[64] (NUL-terminated, NUL-padded)
+ * wire.c: the record format of ldma_send()/ldma_recv(). Its one
+ * description is doc/libdma.rst, "Wire format".
  */
 #define LDMA_WIRE_MAGIC		0x414d444cu	/* "LDMA" in little endian */
 #define LDMA_WIRE_VERSION	1

@@ -4,7 +4,8 @@
  *
  * Fixed-width fields at fixed offsets, written one by one, so that the
  * format does not depend on struct padding or on the size of long. The
- * layout is in ldma_internal.h and doc/libdma.rst. Everything a receiver
+ * layout is described in doc/libdma.rst ("Wire format"); the offsets
+ * below are that table. Everything a receiver
  * relies on is checked, and unused or reserved bytes must be zero so that
  * a later version can give them a meaning.
  */

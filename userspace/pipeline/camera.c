@@ -22,14 +22,11 @@
 
 struct camera {
 	struct nv12_layout l;
-	uint32_t depth, frames, timeout_s;
+	uint32_t frames, timeout_s;
 	const char *heap, *out, *device;
 	int imp, sock;
-	struct ldma_importer_dev dev;
-	int fds[PL_MAX_DEPTH];
-	uint32_t handles[PL_MAX_DEPTH];
-	struct pl_buffer_id ids[PL_MAX_DEPTH];
-	int busy[PL_MAX_DEPTH];		/* at gpu; seq + 1 of the frame in it */
+	struct imp_dev dev;
+	struct pl_ring ring;		/* the frames; busy: at gpu */
 	unsigned int in_flight;
 	struct pl_samples capture;
 	uint8_t *model;			/* the frame as the CPU computes it */
@@ -57,7 +54,7 @@ static int parse(struct camera *c, int argc, char **argv)
 	const struct pl_opt opts[] = {
 		PL_OPT_WXH("size", size),
 		PL_OPT_NUMBER("frames", &c->frames, 0, UINT32_MAX, "frames"),
-		PL_OPT_NUMBER("depth", &c->depth, 1, PL_MAX_DEPTH, "buffers"),
+		PL_OPT_NUMBER("depth", &c->ring.depth, 1, PL_MAX_DEPTH, "buffers"),
 		PL_OPT_STRING("heap", &c->heap),
 		PL_OPT_STRING("device", &c->device),
 		PL_OPT_STRING("out", &c->out),
@@ -66,7 +63,7 @@ static int parse(struct camera *c, int argc, char **argv)
 	};
 	uint32_t w, h;
 
-	c->depth = 4;
+	c->ring.depth = 4;
 	c->frames = 60;
 	c->timeout_s = 60;
 	c->heap = "camera";
@@ -91,8 +88,8 @@ static int capture(struct camera *c, unsigned int i, uint32_t seq)
 	int n = pattern_plan(&c->l, seq, fills), k, ret;
 
 	for (k = 0; k < n; k++) {
-		ret = ldma_importer_fill(c->imp, c->handles[i], fills[k].seed,
-					 fills[k].offset, fills[k].length);
+		ret = imp_fill(c->imp, c->ring.imp[i], fills[k].seed,
+			       fills[k].offset, fills[k].length);
 		if (ret)
 			return ret;
 	}
@@ -103,7 +100,7 @@ static int capture(struct camera *c, unsigned int i, uint32_t seq)
  * edu copies through a bounce buffer with transfers that take about 100 ms
  * each in QEMU: time one fill to see whether a frame would take too long.
  */
-static bool edu_fast_enough(struct camera *c, const struct ldma_importer_dev *edu)
+static bool edu_fast_enough(struct camera *c, const struct imp_dev *edu)
 {
 	struct pattern_fill fills[PATTERN_MAX_FILLS];
 	struct pl_buffer_id id;
@@ -112,16 +109,16 @@ static bool edu_fast_enough(struct camera *c, const struct ldma_importer_dev *ed
 	double est;
 	int ret, n;
 
-	ret = pl_importer_id(c->imp, edu, c->fds[0], LDMA_IMPORTER_FROM_DEVICE, &handle, &id);
+	ret = pl_importer_id(c->imp, edu, c->ring.fds[0], IMP_FROM_DEVICE, &handle, &id);
 	if (ret) {
 		pl_info("edu %s cannot map the frames (%s); using the emulated camera",
 			edu->name, strerror(-ret));
 		return false;
 	}
 	t = pl_now();
-	ret = ldma_importer_fill(c->imp, handle, 0, 0, LDMA_IMPORTER_ALIGN);
+	ret = imp_fill(c->imp, handle, 0, 0, IMP_ALIGN);
 	t = pl_now() - t;
-	ldma_importer_detach(c->imp, handle);
+	imp_detach(c->imp, handle);
 	if (ret) {
 		pl_info("edu %s failed a test fill (%s); using the emulated camera",
 			edu->name, strerror(-ret));
@@ -139,12 +136,12 @@ static bool edu_fast_enough(struct camera *c, const struct ldma_importer_dev *ed
 
 static int pick_device(struct camera *c)
 {
-	struct ldma_importer_dev *list, edu;
+	struct imp_dev *list, edu;
 	uint32_t index;
 	int n, i, ret = -ENODEV;
 	bool have_edu = false;
 
-	n = ldma_importer_list(c->imp, &list);
+	n = imp_list(c->imp, &list);
 	if (n < 0)
 		return n;
 	if (!pl_parse_uint(c->device, 0, UINT32_MAX, &index)) {
@@ -156,13 +153,13 @@ static int pick_device(struct camera *c)
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
-		if (list[i].flags & LDMA_IMPORTER_DEV_NO_DMA)
+		if (list[i].flags & IMP_DEV_NO_DMA)
 			continue;
-		if (list[i].role == LDMA_IMPORTER_EDU && !have_edu) {
+		if (list[i].role == IMP_EDU && !have_edu) {
 			edu = list[i];
 			have_edu = true;
 		}
-		if (list[i].role == LDMA_IMPORTER_CAMERA && ret) {
+		if (list[i].role == IMP_CAMERA && ret) {
 			c->dev = list[i];
 			ret = 0;
 		}
@@ -189,10 +186,10 @@ static int setup_device(struct camera *c)
 	unsigned int i;
 	int ret;
 
-	c->imp = ldma_importer_open(NULL);
+	c->imp = imp_open(NULL);
 	if (c->imp < 0) {
 		pl_err("cannot open %s (%s): the frames are written by an importer device; is dmabuf_importer loaded?",
-		       LDMA_IMPORTER_PATH, strerror(-c->imp));
+		       IMP_PATH, strerror(-c->imp));
 		return PL_EXIT_FAIL;
 	}
 	ret = pick_device(c);
@@ -202,18 +199,18 @@ static int setup_device(struct camera *c)
 		       "no such importer device that can do DMA here");
 		return ret == -EINVAL ? PL_EXIT_USAGE : PL_EXIT_FAIL;
 	}
-	for (i = 0; i < c->depth; i++) {
-		ret = pl_importer_id(c->imp, &c->dev, c->fds[i], LDMA_IMPORTER_FROM_DEVICE,
-				     &c->handles[i], &c->ids[i]);
+	for (i = 0; i < c->ring.depth; i++) {
+		ret = pl_importer_id(c->imp, &c->dev, c->ring.fds[i], IMP_FROM_DEVICE,
+				     &c->ring.imp[i], &c->ring.ids[i]);
 		if (ret) {
 			pl_err("importer device %u (%s) cannot map frame %u: %s", c->dev.index,
 			       c->dev.name, i, strerror(-ret));
 			return PL_EXIT_FAIL;
 		}
 		pl_info("frame buffer %u: dma-buf inode %llu, DMA address 0x%llx (%u segment%s) at %s",
-			i, (unsigned long long)c->ids[i].inode,
-			(unsigned long long)c->ids[i].dma_addr, c->ids[i].nents,
-			c->ids[i].nents == 1 ? "" : "s", c->dev.name);
+			i, (unsigned long long)c->ring.ids[i].inode,
+			(unsigned long long)c->ring.ids[i].dma_addr, c->ring.ids[i].nents,
+			c->ring.ids[i].nents == 1 ? "" : "s", c->dev.name);
 	}
 	return 0;
 }
@@ -224,24 +221,23 @@ static int setup_ring(struct camera *c)
 	int ret;
 
 	snprintf(what, sizeof(what), "frames of %ux%u NV12", c->l.width, c->l.height);
-	ret = pl_alloc_ring(c->heap, c->l.size, c->depth, "camera-frame", what, c->fds);
+	ret = pl_alloc_ring(c->heap, c->l.size, c->ring.depth, "camera-frame", what, c->ring.fds);
 	if (ret)
 		return ret == -ENOENT || ret == -ENOSPC ? PL_EXIT_USAGE : PL_EXIT_FAIL;
 	pl_heap_caps(c->heap, caps, sizeof(caps));
-	pl_info("%u %s, %llu bytes each, from heap '%s' (%s)", c->depth, what,
+	pl_info("%u %s, %llu bytes each, from heap '%s' (%s)", c->ring.depth, what,
 		(unsigned long long)c->l.size, c->heap, caps);
 	return 0;
 }
 
 static int send_ring(struct camera *c)
 {
-	struct ldma_meta meta[PL_MAX_DEPTH];
+	struct ldma_meta *meta = c->ring.meta;
 	struct pl_msg hello;
 	unsigned int i;
 
-	memset(meta, 0, sizeof(meta));
 	memset(&hello, 0, sizeof(hello));
-	for (i = 0; i < c->depth; i++) {
+	for (i = 0; i < c->ring.depth; i++) {
 		meta[i].size = c->l.size;
 		snprintf(meta[i].heap, sizeof(meta[i].heap), "%s", c->heap);
 		meta[i].width = c->l.width;
@@ -252,13 +248,13 @@ static int send_ring(struct camera *c)
 		meta[i].planes[0].offset = (uint32_t)c->l.y_offset;
 		meta[i].planes[1].stride = c->l.uv_stride;
 		meta[i].planes[1].offset = (uint32_t)c->l.uv_offset;
-		hello.u.hello.ids[i] = c->ids[i];
+		hello.u.hello.ids[i] = c->ring.ids[i];
 	}
 	snprintf(hello.u.hello.stage, sizeof(hello.u.hello.stage), "camera");
 	snprintf(hello.u.hello.device, sizeof(hello.u.hello.device), "%s", c->dev.name);
-	hello.u.hello.depth = c->depth;
+	hello.u.hello.depth = c->ring.depth;
 	hello.u.hello.frames = c->frames;
-	return pl_send_ring(c->sock, c->fds, meta, &hello);
+	return pl_send_ring(c->sock, c->ring.fds, meta, &hello);
 }
 
 /*
@@ -278,8 +274,9 @@ static int handle_gpu(struct camera *c, int timeout_ms)
 		return -EAGAIN;	/* nothing yet; the caller looks at pl_stop */
 	if (ret == PL_RELEASE) {
 		i = msg.u.release.index;
-		if (i < c->depth && c->busy[i] && (uint32_t)(c->busy[i] - 1) == msg.u.release.seq) {
-			c->busy[i] = 0;
+		if (i < c->ring.depth && c->ring.busy[i] &&
+		    (uint32_t)(c->ring.busy[i] - 1) == msg.u.release.seq) {
+			c->ring.busy[i] = 0;
 			c->in_flight--;
 			return 0;
 		}
@@ -323,8 +320,8 @@ static int run(struct camera *c)
 	uint32_t seq;
 	uint64_t t;
 
-	for (seq = 0; !c->frames || seq < c->frames; seq++, i = (i + 1) % c->depth) {
-		while (c->busy[i] && !pl_stop) {
+	for (seq = 0; !c->frames || seq < c->frames; seq++, i = (i + 1) % c->ring.depth) {
+		while (c->ring.busy[i] && !pl_stop) {
 			ret = handle_gpu(c, timeout_ms);
 			if (ret > 0)
 				return ret;
@@ -347,13 +344,13 @@ static int run(struct camera *c)
 		memset(&msg, 0, sizeof(msg));
 		msg.u.frame.index = i;
 		msg.u.frame.seq = seq;
-		msg.u.frame.checksum = LDMA_IMPORTER_HASH_INIT;
-		ldma_importer_hash(&msg.u.frame.checksum, c->model, c->l.size);
+		msg.u.frame.checksum = IMP_HASH_INIT;
+		imp_hash(&msg.u.frame.checksum, c->model, c->l.size);
 		msg.u.frame.t_start = t;
 		ret = pl_send(c->sock, &msg, PL_FRAME);
 		if (ret)
 			return send_failed(c, ret);
-		c->busy[i] = (int)seq + 1;
+		c->ring.busy[i] = (int)seq + 1;
 		c->in_flight++;
 		/* Take back whatever gpu has returned meanwhile. */
 		while (!(ret = handle_gpu(c, 0)))
@@ -379,13 +376,11 @@ static int run(struct camera *c)
 int main(int argc, char **argv)
 {
 	struct camera c;
-	unsigned int i;
 	int ret;
 
 	memset(&c, 0, sizeof(c));
 	c.imp = c.sock = -1;
-	for (i = 0; i < PL_MAX_DEPTH; i++)
-		c.fds[i] = -1;
+	pl_ring_init(&c.ring);
 	pl_init("camera");
 	if (parse(&c, argc, argv))
 		return PL_EXIT_USAGE;
@@ -402,7 +397,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	pl_info("filling frames by DMA through importer device %u '%s' (%s)", c.dev.index,
-		c.dev.name, ldma_importer_role_name(c.dev.role));
+		c.dev.name, imp_role_name(c.dev.role));
 
 	c.sock = pl_connect(c.out, (int)c.timeout_s * 1000);
 	if (c.sock < 0) {
@@ -418,9 +413,7 @@ out:
 		close(c.imp);
 	if (c.sock >= 0)
 		close(c.sock);
-	for (i = 0; i < PL_MAX_DEPTH; i++)
-		if (c.fds[i] >= 0)
-			close(c.fds[i]);
+	pl_ring_release(&c.ring, -1, -1);
 	pl_samples_free(&c.capture);
 	free(c.model);
 	return ret;

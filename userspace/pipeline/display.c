@@ -32,14 +32,10 @@ struct display {
 	uint32_t timeout_s, progress;
 	int drm, imp, up;
 	struct kms kms;
-	struct ldma_importer_dev dev;
+	struct imp_dev dev;
 	bool have_dev;
 	uint32_t width, height, stride;
-	unsigned int depth;
-	int fds[PL_MAX_DEPTH];
-	struct ldma_meta meta[PL_MAX_DEPTH];
-	uint32_t gem[PL_MAX_DEPTH], fb[PL_MAX_DEPTH], imp_handle[PL_MAX_DEPTH];
-	bool held[PL_MAX_DEPTH];		/* given to us and not released */
+	struct pl_ring ring;			/* busy: given to us, not released */
 	int cap_fd;
 	struct ldma_map *cap_map;
 	uint32_t cap_gem, cap_fb;
@@ -84,34 +80,17 @@ static int parse(struct display *d, int argc, char **argv)
 	return pl_options(argc, argv, opts, usage);
 }
 
-/* Let go of gpu's buffers: framebuffers, imports, descriptors. */
-static void release_ring(struct display *d)
-{
-	unsigned int i;
-
-	for (i = 0; i < PL_MAX_DEPTH; i++) {
-		kms_rm_fb(&d->kms, d->gem[i], d->fb[i]);
-		d->gem[i] = d->fb[i] = 0;
-		if (d->imp_handle[i])
-			ldma_importer_detach(d->imp, d->imp_handle[i]);
-		d->imp_handle[i] = 0;
-		if (d->fds[i] >= 0)
-			close(d->fds[i]);
-		d->fds[i] = -1;
-	}
-}
-
 /* gpu sent something we cannot take (see gpu.c: reject()). */
 static int reject(struct display *d, const char *why)
 {
-	release_ring(d);
+	pl_ring_release(&d->ring, d->kms.fd, d->imp);
 	return pl_reject(d->up, "gpu", why);
 }
 
 static int check_ring(struct display *d, char *why, size_t len)
 {
-	const struct ldma_meta *m0 = &d->meta[0];
-	int ret = pl_check_ring(d->meta, d->depth, DRM_FORMAT_XRGB8888, why, len);
+	const struct ldma_meta *m0 = &d->ring.meta[0];
+	int ret = pl_check_ring(d->ring.meta, d->ring.depth, DRM_FORMAT_XRGB8888, why, len);
 
 	if (ret)
 		return ret;
@@ -134,12 +113,12 @@ static int import_ring(struct display *d, const struct pl_msg *hello)
 	unsigned int i;
 	int ret;
 
-	for (i = 0; i < d->depth; i++) {
+	for (i = 0; i < d->ring.depth; i++) {
 		memset(&ours, 0, sizeof(ours));
-		ours.inode = pl_inode(d->fds[i]);
+		ours.inode = pl_inode(d->ring.fds[i]);
 		if (d->have_dev) {
-			ret = pl_importer_id(d->imp, &d->dev, d->fds[i], LDMA_IMPORTER_BIDIRECTIONAL,
-					     &d->imp_handle[i], &ours);
+			ret = pl_importer_id(d->imp, &d->dev, d->ring.fds[i], IMP_BIDIRECTIONAL,
+					     &d->ring.imp[i], &ours);
 			if (ret && !told)
 				pl_info("importer display device %s cannot map buffer %u: %s%s",
 					d->dev.name, i, strerror(-ret),
@@ -147,15 +126,15 @@ static int import_ring(struct display *d, const struct pl_msg *hello)
 			told |= ret != 0;
 		}
 		d->ids_same += pl_same_buffer("gpu", i, &hello->u.hello.ids[i], &ours);
-		ret = kms_add_fb(&d->kms, d->fds[i], d->width, d->height, d->stride,
-				 &d->gem[i], &d->fb[i]);
+		ret = kms_add_fb(&d->kms, d->ring.fds[i], d->width, d->height, d->stride,
+				 &d->ring.gem[i], &d->ring.fb[i]);
 		if (ret) {
 			pl_err("vkms cannot take buffer %u as a framebuffer: %s", i, strerror(-ret));
 			return PL_EXIT_FAIL;
 		}
 	}
 	pl_info("%u %ux%u XRGB8888 buffers from gpu (heap '%s') are vkms framebuffers",
-		d->depth, d->width, d->height, d->gpu_heap);
+		d->ring.depth, d->width, d->height, d->gpu_heap);
 	return 0;
 }
 
@@ -202,18 +181,18 @@ static int capture_hash(struct display *d, uint64_t *sum)
 
 	if (ret)
 		return ret;
-	*sum = LDMA_IMPORTER_HASH_INIT;
-	ldma_importer_hash(sum, ldma_map_addr(d->cap_map), (size_t)d->width * 4 * d->height);
+	*sum = IMP_HASH_INIT;
+	imp_hash(sum, ldma_map_addr(d->cap_map), (size_t)d->width * 4 * d->height);
 	return ldma_cpu_end(d->cap_fd, LDMA_READ);
 }
 
 static uint64_t model_hash(struct display *d, uint32_t seq)
 {
-	uint64_t sum = LDMA_IMPORTER_HASH_INIT;
+	uint64_t sum = IMP_HASH_INIT;
 
 	pattern_render(&d->model_layout, seq, d->model_nv12);
 	nv12_to_xrgb(&d->model_layout, d->model_nv12, d->model_xrgb, d->width * 4);
-	ldma_importer_hash(&sum, d->model_xrgb, (size_t)d->width * 4 * d->height);
+	imp_hash(&sum, d->model_xrgb, (size_t)d->width * 4 * d->height);
 	return sum;
 }
 
@@ -261,24 +240,24 @@ static int show_frame(struct display *d, const struct pl_frame *f)
 	struct pl_msg done;
 	uint32_t i = f->index;
 
-	if (i >= d->depth || d->held[i] || f->seq != d->next_seq) {
+	if (i >= d->ring.depth || d->ring.busy[i] || f->seq != d->next_seq) {
 		snprintf(why, sizeof(why),
 			 "FRAME %u in buffer %u: expected frame %u in a buffer gpu holds",
 			 f->seq, i, d->next_seq);
 		return reject(d, why);
 	}
-	d->held[i] = true;
+	d->ring.busy[i] = (int)f->seq + 1;
 	d->next_seq++;
 	if (!d->t_first)
 		d->t_first = t0;
 
 	/* KMS waits for gpu's write fence; the capture's fence tells us when it is done. */
-	in_fence = ldma_sync_file_export(d->fds[i], LDMA_READ);
+	in_fence = ldma_sync_file_export(d->ring.fds[i], LDMA_READ);
 	if (in_fence < 0) {
 		pl_err("frame %u: no sync_file for buffer %u: %s", f->seq, i, strerror(-in_fence));
 		return PL_EXIT_FAIL;
 	}
-	ret = kms_show(&d->kms, d->fb[i], in_fence, d->cap_fb, &out_fence);
+	ret = kms_show(&d->kms, d->ring.fb[i], in_fence, d->cap_fb, &out_fence);
 	close(in_fence);
 	if (ret) {
 		pl_err("frame %u: atomic commit of buffer %u failed: %s", f->seq, i, strerror(-ret));
@@ -330,16 +309,16 @@ static int show_frame(struct display *d, const struct pl_frame *f)
 
 	/* The buffer it replaced on screen goes back to gpu. */
 	if (d->shown >= 0) {
-		d->held[d->shown] = false;
+		d->ring.busy[d->shown] = 0;
 		ret = pl_send_release(d->up, (uint32_t)d->shown, d->shown_seq);
 		if (ret)
 			return pl_send_failed(d->up, "gpu", ret, why, sizeof(why));
 	}
 	d->shown = (int)i;
 	d->shown_seq = f->seq;
-	if (d->depth == 1) {
+	if (d->ring.depth == 1) {
 		/* One buffer: give it back at once, or gpu could not go on. */
-		d->held[i] = false;
+		d->ring.busy[i] = 0;
 		d->shown = -1;
 		ret = pl_send_release(d->up, i, f->seq);
 		if (ret)
@@ -390,12 +369,12 @@ static int report(struct display *d)
 	print_stat(&st);
 
 	frames_ok = d->verified;
-	copies = e->ids_checked + d->depth;
+	copies = e->ids_checked + d->ring.depth;
 	copies_same = e->ids_same + d->ids_same;
 	pl_info("frames: %u converted by gpu, %u shown and captured, %u verified, %u mismatched (gpu found %u)",
 		e->frames, d->frames, frames_ok, d->mismatches, e->mismatches);
 	pl_info("zero copy: camera->gpu %u of %u buffers and gpu->display %u of %u are the very same dma-bufs",
-		e->ids_same, e->ids_checked, d->ids_same, d->depth);
+		e->ids_same, e->ids_checked, d->ids_same, d->ring.depth);
 	if (d->stalls)
 		pl_info("vkms writeback stalls restarted: %u (Documentation/pipeline.rst)", d->stalls);
 	pass = d->frames && frames_ok == d->frames && !e->mismatches &&
@@ -462,14 +441,12 @@ int main(int argc, char **argv)
 	char why[PL_REASON_LEN];
 	struct pl_msg hello;
 	struct display d;
-	unsigned int i;
 	int n, ret;
 
 	memset(&d, 0, sizeof(d));
 	d.drm = d.imp = d.up = d.cap_fd = -1;
 	d.shown = -1;
-	for (i = 0; i < PL_MAX_DEPTH; i++)
-		d.fds[i] = -1;
+	pl_ring_init(&d.ring);
 	pl_init("display");
 	if (parse(&d, argc, argv))
 		return PL_EXIT_USAGE;
@@ -488,7 +465,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	d.kms.fd = d.drm;
-	d.imp = pl_importer_for(LDMA_IMPORTER_DISPLAY, &d.dev);
+	d.imp = pl_importer_for(IMP_DISPLAY, &d.dev);
 	d.have_dev = d.imp >= 0;
 
 	d.up = pl_wait_peer(d.in, "gpu", d.timeout_s);
@@ -497,13 +474,13 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	why[0] = '\0';
-	n = pl_recv_ring(d.up, d.fds, d.meta, &hello, (int)d.timeout_s * 1000, why, sizeof(why));
+	n = pl_recv_ring(d.up, d.ring.fds, d.ring.meta, &hello, (int)d.timeout_s * 1000, why, sizeof(why));
 	if (n < 0) {
 		ret = pl_malformed(n) ? reject(&d, why) :
 		      pl_explain("gpu", n, NULL, why, sizeof(why));
 		goto out;
 	}
-	d.depth = (unsigned int)n;
+	d.ring.depth = (unsigned int)n;
 	if (check_ring(&d, why, sizeof(why))) {
 		ret = reject(&d, why);
 		goto out;
@@ -524,7 +501,7 @@ int main(int argc, char **argv)
 	snprintf(d.cam_heap, sizeof(d.cam_heap), "%s", hello.u.hello.source_heap);
 	ret = run(&d);
 out:
-	release_ring(&d);
+	pl_ring_release(&d.ring, d.kms.fd, d.imp);
 	kms_rm_fb(&d.kms, d.cap_gem, d.cap_fb);
 	kms_close(&d.kms);
 	ldma_unmap(d.cap_map);

@@ -19,33 +19,22 @@
 
 #include <drm_fourcc.h>
 #include <xf86drm.h>
-#include <drm/vgem_drm.h>
 
 #include "convert.h"
 #include "stage.h"
 
 #define GPU_FENCE_WAIT_MS	10000
 
-struct ring {
-	unsigned int depth;
-	int fds[PL_MAX_DEPTH];
-	struct ldma_meta meta[PL_MAX_DEPTH];
-	struct ldma_map *maps[PL_MAX_DEPTH];
-	uint32_t vgem[PL_MAX_DEPTH];		/* vgem handles */
-	uint32_t imp[PL_MAX_DEPTH];		/* importer handles */
-	struct pl_buffer_id ids[PL_MAX_DEPTH];
-	int busy[PL_MAX_DEPTH];			/* downstream or in use: seq + 1 */
-};
 
 struct gpu {
 	const char *in, *out, *heap;
 	uint32_t depth, timeout_s;
 	int vgem, imp, up, down;
-	struct ldma_importer_dev dev;
+	struct imp_dev dev;
 	bool have_dev;
 	struct nv12_layout l;
 	uint32_t width, height, stride;
-	struct ring in_ring, out_ring;
+	struct pl_ring in_ring, out_ring;	/* busy: downstream or in use */
 	struct pl_frame queue[PL_MAX_DEPTH];	/* frames from camera, oldest first */
 	unsigned int queued, next_out;
 	uint32_t next_seq, planned, frames, mismatches, ids_same;
@@ -85,33 +74,13 @@ static int parse(struct gpu *g, int argc, char **argv)
 	return pl_options(argc, argv, opts, usage);
 }
 
-/* Drop every reference to a ring: mappings, imports, descriptors. */
-static void ring_release(struct gpu *g, struct ring *r)
-{
-	unsigned int i;
-
-	for (i = 0; i < PL_MAX_DEPTH; i++) {
-		ldma_unmap(r->maps[i]);
-		r->maps[i] = NULL;
-		if (r->vgem[i])
-			drmCloseBufferHandle(g->vgem, r->vgem[i]);
-		r->vgem[i] = 0;
-		if (r->imp[i])
-			ldma_importer_detach(g->imp, r->imp[i]);
-		r->imp[i] = 0;
-		if (r->fds[i] >= 0)
-			close(r->fds[i]);
-		r->fds[i] = -1;
-	}
-}
-
 /*
  * camera sent something we cannot take: its buffers are let go before it
  * hears why, and it is given the time to hang up.
  */
 static int reject(struct gpu *g, const char *why)
 {
-	ring_release(g, &g->in_ring);
+	pl_ring_release(&g->in_ring, g->vgem, g->imp);
 	return pl_reject(g->up, "camera", why);
 }
 
@@ -133,13 +102,14 @@ static int check_input(struct gpu *g, char *why, size_t len)
 }
 
 /* Import buffer @i of @r into vgem, map it for the CPU, and identify it. */
-static int ring_import(struct gpu *g, struct ring *r, unsigned int i,
+static int import_buffer(struct gpu *g, struct pl_ring *r, unsigned int i,
 		       unsigned int access, const char *what)
 {
 	int ret;
 
-	if (drmPrimeFDToHandle(g->vgem, r->fds[i], &r->vgem[i])) {
-		pl_err("vgem cannot import %s %u: %s", what, i, strerror(errno));
+	ret = pl_vgem_import(g->vgem, r->fds[i], &r->gem[i]);
+	if (ret) {
+		pl_err("vgem cannot import %s %u: %s", what, i, strerror(-ret));
 		return PL_EXIT_FAIL;
 	}
 	ret = ldma_map(r->fds[i], 0, access, &r->maps[i]);
@@ -150,19 +120,19 @@ static int ring_import(struct gpu *g, struct ring *r, unsigned int i,
 	memset(&r->ids[i], 0, sizeof(r->ids[i]));
 	r->ids[i].inode = pl_inode(r->fds[i]);
 	if (g->have_dev)
-		pl_importer_id(g->imp, &g->dev, r->fds[i], LDMA_IMPORTER_BIDIRECTIONAL,
+		pl_importer_id(g->imp, &g->dev, r->fds[i], IMP_BIDIRECTIONAL,
 			       &r->imp[i], &r->ids[i]);
 	return 0;
 }
 
-static int import_input(struct gpu *g, const struct pl_msg *hello)
+static int import_ring(struct gpu *g, const struct pl_msg *hello)
 {
-	struct ring *r = &g->in_ring;
+	struct pl_ring *r = &g->in_ring;
 	unsigned int i;
 	int ret;
 
 	for (i = 0; i < r->depth; i++) {
-		ret = ring_import(g, r, i, LDMA_READ, "frame buffer");
+		ret = import_buffer(g, r, i, LDMA_READ, "frame buffer");
 		if (ret)
 			return ret;
 		g->ids_same += pl_same_buffer("camera", i, &hello->u.hello.ids[i], &r->ids[i]);
@@ -174,7 +144,7 @@ static int import_input(struct gpu *g, const struct pl_msg *hello)
 
 static int setup_output(struct gpu *g)
 {
-	struct ring *r = &g->out_ring;
+	struct pl_ring *r = &g->out_ring;
 	char what[64], caps[64];
 	uint64_t size;
 	unsigned int i;
@@ -197,7 +167,7 @@ static int setup_output(struct gpu *g)
 		r->meta[i].fourcc = DRM_FORMAT_XRGB8888;
 		r->meta[i].num_planes = 1;
 		r->meta[i].planes[0].stride = g->stride;
-		ret = ring_import(g, r, i, LDMA_RW, "output buffer");
+		ret = import_buffer(g, r, i, LDMA_RW, "output buffer");
 		if (ret)
 			return ret;
 	}
@@ -220,23 +190,6 @@ static int send_output(struct gpu *g)
 	hello.u.hello.frames = g->planned;
 	memcpy(hello.u.hello.ids, g->out_ring.ids, sizeof(g->out_ring.ids));
 	return pl_send_ring(g->down, g->out_ring.fds, g->out_ring.meta, &hello);
-}
-
-static int vgem_fence(struct gpu *g, uint32_t handle, uint32_t *fence)
-{
-	struct drm_vgem_fence_attach arg = { .handle = handle, .flags = VGEM_FENCE_WRITE };
-
-	if (drmIoctl(g->vgem, DRM_IOCTL_VGEM_FENCE_ATTACH, &arg))
-		return -errno;
-	*fence = arg.out_fence;
-	return 0;
-}
-
-static int vgem_signal(struct gpu *g, uint32_t fence)
-{
-	struct drm_vgem_fence_signal arg = { .fence = fence };
-
-	return drmIoctl(g->vgem, DRM_IOCTL_VGEM_FENCE_SIGNAL, &arg) ? -errno : 0;
 }
 
 /* Wait until every writer of @fd is done, through its sync_file. */
@@ -265,10 +218,10 @@ static int gone(struct gpu *g, const char *peer, int ret)
 /* Read camera's frame @f into output buffer @j, checking it on the way. */
 static int convert_frame(struct gpu *g, const struct pl_frame *f, unsigned int j)
 {
-	struct ring *in = &g->in_ring, *out = &g->out_ring;
+	struct pl_ring *in = &g->in_ring, *out = &g->out_ring;
 	const uint8_t *src = ldma_map_addr(in->maps[f->index]);
 	uint8_t *dst = ldma_map_addr(out->maps[j]);
-	uint64_t sum = LDMA_IMPORTER_HASH_INIT, t0 = pl_now(), t1;
+	uint64_t sum = IMP_HASH_INIT, t0 = pl_now(), t1;
 	struct pl_msg msg;
 	uint32_t fence = 0;
 	int ret;
@@ -288,7 +241,7 @@ static int convert_frame(struct gpu *g, const struct pl_frame *f, unsigned int j
 	 */
 	ret = ldma_cpu_begin(out->fds[j], LDMA_WRITE);
 	if (!ret)
-		ret = vgem_fence(g, out->vgem[j], &fence);
+		ret = pl_vgem_fence(g->vgem, out->gem[j], &fence);
 	if (ret) {
 		pl_err("frame %u: cannot claim output buffer %u: %s", f->seq, j, strerror(-ret));
 		return PL_EXIT_FAIL;
@@ -300,13 +253,13 @@ static int convert_frame(struct gpu *g, const struct pl_frame *f, unsigned int j
 	ret = pl_send(g->down, &msg, PL_FRAME);
 	if (ret) {
 		ldma_cpu_end(out->fds[j], LDMA_WRITE);
-		vgem_signal(g, fence);
+		pl_vgem_signal(g->vgem, fence);
 		return gone(g, "display", ret);
 	}
 
 	ret = ldma_cpu_begin(in->fds[f->index], LDMA_READ);
 	if (!ret) {
-		ldma_importer_hash(&sum, src, g->l.size);
+		imp_hash(&sum, src, g->l.size);
 		if (sum != f->checksum || pattern_frame_seq(src) != (f->seq & 0xffff)) {
 			pl_err("frame %u: buffer %u does not hold what camera wrote: checksum 0x%016llx, expected 0x%016llx; the frame says it is frame %u (mod 65536)",
 			       f->seq, f->index, (unsigned long long)sum,
@@ -316,10 +269,10 @@ static int convert_frame(struct gpu *g, const struct pl_frame *f, unsigned int j
 		nv12_to_xrgb(&g->l, src, dst, g->stride);
 		ret = ldma_cpu_end(in->fds[f->index], LDMA_READ);
 	}
-	sum = LDMA_IMPORTER_HASH_INIT;
-	ldma_importer_hash(&sum, dst, (size_t)g->stride * g->l.height);
+	sum = IMP_HASH_INIT;
+	imp_hash(&sum, dst, (size_t)g->stride * g->l.height);
 	ldma_cpu_end(out->fds[j], LDMA_WRITE);
-	vgem_signal(g, fence);
+	pl_vgem_signal(g->vgem, fence);
 	pl_samples_add(&g->convert, pl_now() - t1);
 	if (ret) {
 		pl_err("frame %u: CPU access to buffer %u failed: %s", f->seq, f->index,
@@ -528,13 +481,12 @@ int main(int argc, char **argv)
 	char why[PL_REASON_LEN];
 	struct pl_msg hello;
 	struct gpu g;
-	unsigned int i;
 	int n, ret;
 
 	memset(&g, 0, sizeof(g));
 	g.vgem = g.imp = g.up = g.down = -1;
-	for (i = 0; i < PL_MAX_DEPTH; i++)
-		g.in_ring.fds[i] = g.out_ring.fds[i] = -1;
+	pl_ring_init(&g.in_ring);
+	pl_ring_init(&g.out_ring);
 	pl_init("gpu");
 	if (parse(&g, argc, argv))
 		return PL_EXIT_USAGE;
@@ -547,12 +499,10 @@ int main(int argc, char **argv)
 	}
 
 	ret = PL_EXIT_FAIL;
-	g.vgem = pl_drm_open("vgem");
-	if (g.vgem < 0) {
-		pl_err("no vgem device in /dev/dri (CONFIG_DRM_VGEM)");
+	g.vgem = pl_vgem_open();
+	if (g.vgem < 0)
 		goto out;
-	}
-	g.imp = pl_importer_for(LDMA_IMPORTER_GPU, &g.dev);
+	g.imp = pl_importer_for(IMP_GPU, &g.dev);
 	g.have_dev = g.imp >= 0;
 
 	g.up = pl_wait_peer(g.in, "camera", g.timeout_s);
@@ -574,7 +524,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	g.planned = hello.u.hello.frames;
-	ret = import_input(&g, &hello);
+	ret = import_ring(&g, &hello);
 	if (!ret)
 		ret = setup_output(&g);
 	if (ret) {
@@ -596,8 +546,8 @@ int main(int argc, char **argv)
 	}
 	ret = run(&g);
 out:
-	ring_release(&g, &g.in_ring);
-	ring_release(&g, &g.out_ring);
+	pl_ring_release(&g.in_ring, g.vgem, g.imp);
+	pl_ring_release(&g.out_ring, g.vgem, g.imp);
 	if (g.imp >= 0)
 		close(g.imp);
 	if (g.vgem >= 0)

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include <libdma.h>
+#include <libimp.h>
 
 #include "pattern.h"
 
@@ -136,8 +137,8 @@ void pattern_render(const struct nv12_layout *l, uint32_t seq, void *frame)
 	int i, n = pattern_plan(l, seq, fills);
 
 	for (i = 0; i < n; i++)
-		ldma_importer_pattern((char *)frame + fills[i].offset, fills[i].offset,
-				      fills[i].length, fills[i].seed);
+		imp_pattern((char *)frame + fills[i].offset, fills[i].offset,
+			    fills[i].length, fills[i].seed);
 }
 
 uint32_t pattern_frame_seq(const void *frame)

@@ -5,7 +5,7 @@
  *
  * The device has one way to write: a fill of a buffer range with a seed,
  * after which the 32-bit little-endian word at buffer offset o holds
- * seed ^ o (ldma_importer_fill()). A frame is a short list of such fills,
+ * seed ^ o (imp_fill()). A frame is a short list of such fills,
  * a "plan": a fill is a few hundred microseconds of ioctl overhead on the
  * debug kernel, so a plan has a few dozen fills, each covering whole
  * lines. A frame is therefore made of horizontal bands, with the
@@ -41,7 +41,7 @@
  * @stride: bytes per luma line
  * @uv_offset: byte offset of the interleaved CbCr plane
  * @uv_stride: bytes per chroma line
- * @size: bytes the frame occupies (a multiple of LDMA_IMPORTER_ALIGN)
+ * @size: bytes the frame occupies (a multiple of IMP_ALIGN)
  *
  * The camera's own layout (nv12_layout_init()) has the luma plane at 0,
  * both strides equal and a multiple of 16, and the chroma plane right after

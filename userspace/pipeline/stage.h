@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * What the three pipeline programs share besides the protocol: messages,
- * clocks and statistics, sockets, buffer rings with errors a person can
- * act on, the importer's proof of identity, and DRM devices by driver name.
+ * libpipeline: what the three pipeline programs share besides the protocol
+ * (proto.h), one file per topic; the prototypes below are grouped by the
+ * file that defines them.
  */
 #ifndef PIPELINE_STAGE_H
 #define PIPELINE_STAGE_H
@@ -14,6 +14,7 @@
 #include <stdio.h>
 
 #include <libdma.h>
+#include <libimp.h>
 
 #include "proto.h"
 
@@ -28,6 +29,8 @@
 #define PL_GPU_SOCK	PL_SOCK_DIR "/gpu.sock"
 #define PL_DISPLAY_SOCK	PL_SOCK_DIR "/display.sock"
 
+/* --- log.c: messages and signals --- */
+
 /* The name this process prints before every line ("camera", ...). */
 extern const char *pl_stage;
 /* Set by SIGINT and SIGTERM. */
@@ -37,6 +40,8 @@ void pl_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void pl_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Catch SIGINT and SIGTERM (pl_stop), ignore SIGPIPE, line-buffer stdout. */
 void pl_init(const char *stage);
+
+/* --- stats.c: the clock and per-frame statistics --- */
 
 uint64_t pl_now(void);			/* CLOCK_MONOTONIC, ns */
 double pl_ms(uint64_t ns);
@@ -51,6 +56,8 @@ int pl_samples_init(struct pl_samples *s, const char *name, size_t cap);
 void pl_samples_add(struct pl_samples *s, uint64_t ns);
 void pl_samples_stat(const struct pl_samples *s, struct pl_stat *st);
 void pl_samples_free(struct pl_samples *s);
+
+/* --- options.c: command-line options --- */
 
 /* Option values: "640x480", and a decimal count in [min, max]. */
 int pl_parse_size(const char *s, uint32_t *w, uint32_t *h);
@@ -85,6 +92,8 @@ struct pl_opt {
 int pl_options(int argc, char **argv, const struct pl_opt *opts,
 	       void (*usage)(FILE *f));
 
+/* --- sock.c: sockets between the stages --- */
+
 /*
  * Sockets. pl_listen() replaces a stale socket file and creates its
  * directory; pl_accept() waits up to @timeout_ms, then unlinks @path;
@@ -101,6 +110,42 @@ int pl_wait_peer(const char *path, const char *peer, uint32_t timeout_s);
 
 /* Is @err from pl_recv_ring() the peer's fault (malformed input)? */
 bool pl_malformed(int err);
+
+/* --- ring.c: heaps and buffer rings --- */
+
+/**
+ * struct pl_ring - the buffers a stage shares with one neighbour
+ * @depth: buffers in the ring
+ * @fds: the dma-bufs (-1: none)
+ * @meta: what each buffer holds, as sent or received with it
+ * @maps: CPU mappings (gpu), or NULL
+ * @gem: GEM handles on the stage's DRM device (gpu: vgem, display: vkms), or 0
+ * @fb: KMS framebuffers (display), or 0
+ * @imp: importer attachments of the identity proof, or 0
+ * @ids: each buffer's inode and DMA address, for the identity proof
+ * @busy: while a peer or the stage holds the buffer, the frame's seq + 1;
+ *        0 when it is free
+ */
+struct pl_ring {
+	uint32_t depth;
+	int fds[PL_MAX_DEPTH];
+	struct ldma_meta meta[PL_MAX_DEPTH];
+	struct ldma_map *maps[PL_MAX_DEPTH];
+	uint32_t gem[PL_MAX_DEPTH];
+	uint32_t fb[PL_MAX_DEPTH];
+	uint32_t imp[PL_MAX_DEPTH];
+	struct pl_buffer_id ids[PL_MAX_DEPTH];
+	int busy[PL_MAX_DEPTH];
+};
+
+/* An empty ring: no descriptors, nothing held. */
+void pl_ring_init(struct pl_ring *r);
+/*
+ * pl_ring_release() - drop every reference to the ring's buffers, in this
+ * order: CPU mappings, framebuffers and GEM handles on @drm_fd, importer
+ * attachments on @imp_fd (either fd may be -1: those stay), descriptors.
+ */
+void pl_ring_release(struct pl_ring *r, int drm_fd, int imp_fd);
 
 /*
  * pl_heap_check() - does @heap exist? If not, say which heaps do.
@@ -122,6 +167,8 @@ int pl_alloc_ring(const char *heap, uint64_t size, unsigned int n,
 /* Human summary of a heap's capabilities ("contiguous, cached"). */
 void pl_heap_caps(const char *heap, char *buf, size_t len);
 
+/* --- identity.c: the proof that buffers are shared --- */
+
 /* The dma-buf inode of @fd, 0 on error. */
 uint64_t pl_inode(int fd);
 
@@ -133,23 +180,25 @@ uint64_t pl_inode(int fd);
  * stays until the importer fd is closed. Return: 0, -EXDEV (the device
  * needs contiguous buffers and this is not one), or another -errno.
  *
- * Map for identity only with LDMA_IMPORTER_BIDIRECTIONAL: exporters sync
+ * Map for identity only with IMP_BIDIRECTIONAL: exporters sync
  * every attachment when the CPU brackets an access, and the mainline
  * system heap does so in the CPU's direction, which DMA-API debug reports
  * against a mapping made in the other one.
  */
-int pl_importer_find(int imp, uint32_t role, struct ldma_importer_dev *dev);
+int pl_importer_find(int imp, uint32_t role, struct imp_dev *dev);
 /*
  * pl_importer_for() - open the importer for the identity checks of a
  * stage whose device has @role: the importer fd, or -errno (no importer,
  * or no such device: then it says that DMA addresses are not compared).
  */
-int pl_importer_for(uint32_t role, struct ldma_importer_dev *dev);
-int pl_importer_id(int imp, const struct ldma_importer_dev *dev, int fd,
+int pl_importer_for(uint32_t role, struct imp_dev *dev);
+int pl_importer_id(int imp, const struct imp_dev *dev, int fd,
 		   unsigned int direction, uint32_t *handle, struct pl_buffer_id *id);
 /* Compare what arrived with what its producer said; prints one line. */
 bool pl_same_buffer(const char *from, unsigned int index, const struct pl_buffer_id *theirs,
 		    const struct pl_buffer_id *ours);
+
+/* --- peer.c: when a peer stops or misbehaves --- */
 
 /*
  * pl_explain() - say why a peer stopped the pipeline, and how to exit
@@ -181,7 +230,20 @@ int pl_send_failed(int sock, const char *peer, int err, char *reason, size_t len
  */
 int pl_reject(int sock, const char *peer, const char *why);
 
+/* --- drm.c: DRM devices --- */
+
 /* The /dev/dri/card* node whose driver is @driver, opened; -ENOENT if none. */
 int pl_drm_open(const char *driver);
+
+
+/* --- vgem.c: the gpu stage's device --- */
+
+/* The vgem node, opened, or -ENOENT (and a message). */
+int pl_vgem_open(void);
+/* Import @buf_fd: its GEM handle in @handle. 0 or -errno. */
+int pl_vgem_import(int vgem, int buf_fd, uint32_t *handle);
+/* A write fence on @handle's buffer, in @fence; pl_vgem_signal() ends it. */
+int pl_vgem_fence(int vgem, uint32_t handle, uint32_t *fence);
+int pl_vgem_signal(int vgem, uint32_t fence);
 
 #endif

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * The pipeline clients' pure parts (clients/, Documentation/pipeline.rst):
+ * The pipeline's pure parts (pipeline/, Documentation/pipeline.rst):
  * their messages and the checks a receiver makes, the test pattern, the
  * NV12 conversion and the PNG writer. The stages themselves run in the
  * guest (selftests/pipeline/).

@@ -8,8 +8,11 @@
 # if VALGRIND names valgrind, runs each again under it and writes one KTAP
 # line per program to OUTDIR/libdma_valgrind.ktap: "ok" when no process of
 # the program (the harness forks one per test) reported an error or a leak.
+# KSELFTEST (the kernel's tools/testing/selftests) gives the KTAP helpers.
 set -u
 bindir=$1 out=$2 vg=$3
+# shellcheck source=/dev/null
+. "${KSELFTEST:?KSELFTEST=<kernel>/tools/testing/selftests}/kselftest/ktap_helpers.sh"
 shift 3
 mkdir -p "$out"
 
@@ -22,11 +25,9 @@ done
 
 [ -n "$vg" ] || exit 0
 {
-	echo "TAP version 13"
-	echo "1..$#"
-	i=0
+	ktap_print_header
+	ktap_set_plan $#
 	for t; do
-		i=$((i + 1))
 		logs="$bindir/valgrind/$t"
 		rm -rf "$logs" && mkdir -p "$logs"
 		"$vg" -q --trace-children=yes --leak-check=full \
@@ -35,9 +36,9 @@ done
 		if cat "$logs"/*.log | grep -q .; then
 			echo "# valgrind reports in $logs:"
 			cat "$logs"/*.log | head -40 | sed 's/^/# /'
-			echo "not ok $i valgrind_clean_$t"
+			ktap_test_fail "valgrind_clean_$t"
 		else
-			echo "ok $i valgrind_clean_$t"
+			ktap_test_pass "valgrind_clean_$t"
 		fi
 	done
 } >"$out/libdma_valgrind.ktap"
