@@ -25,18 +25,14 @@ mkdir -p "$w"
 schemas=("$bindings"/*/*.yaml)
 overlays=("$TOP"/dts/*.dtso "$TOP"/dts/examples/*.dtso)
 
-echo "KTAP version 1"
+ktap_init "$("$TOP/qemu/scripts/kernel.sh" source)"
 read -ra boards <<<"$BOARDS"
-echo "1..$(( ${#schemas[@]} + ${#overlays[@]} + ${#boards[@]} + 1 ))"
-n=0
-result() { # result OK NAME [DIAG_FILE]
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $n $2"
-	else
-		[ -n "${3:-}" ] && sed 's/^/# /' "$3"
-		echo "not ok $n $2"
+ktap_plan $(( ${#schemas[@]} + ${#overlays[@]} + ${#boards[@]} + 1 ))
+result() { # result STATUS NAME [DIAG_FILE]
+	if [ "$1" != 0 ] && [ -n "${3:-}" ]; then
+		sed 's/^/# /' "$3"
 	fi
+	ktap_status "$1" "$2"
 }
 
 for s in "${schemas[@]}"; do

@@ -18,27 +18,25 @@ mapfile -t csrc < <(printf '%s\n' "${files[@]}" | grep '\.c$')
 errinj=$(cd "$TOP" && python3 "$TOP/qemu/scripts/errinj-check.py" --start $(( ${#files[@]} + 1 )) "${csrc[@]}")
 ninj=$(printf '%s\n' "$errinj" | grep -cE '^(not )?ok ')
 
-echo "KTAP version 1"
-echo "1..$(( ${#files[@]} + 1 + ninj ))"
-n=0
+ktap_init "$kobj/source"
+ktap_plan $(( ${#files[@]} + 1 + ninj ))
 for f in "${files[@]}"; do
-	n=$((n + 1))
 	out=$(cd "$TOP" && perl "$cp" --strict --no-tree --terse --show-types \
 		--ignore SPDX_LICENSE_TAG -f "$f" 2>&1 | grep -E ': (ERROR|WARNING|CHECK):')
-	if [ -z "$out" ]; then
-		echo "ok $n checkpatch --strict $f"
-	else
-		printf '%s\n' "$out" | sed 's/^/# /'
-		echo "not ok $n checkpatch --strict $f"
-	fi
+	[ -z "$out" ] || printf '%s\n' "$out" | sed 's/^/# /'
+	[ -z "$out" ]
+	ktap_status $? "checkpatch --strict $f"
 done
-n=$((n + 1))
 warn=$(grep -E '(warning|error):' "$buildlog")
-if [ -z "$warn" ] && grep -q 'CHECK' "$buildlog"; then
-	echo "ok $n module build is clean under W=1 and sparse (C=1)"
-else
-	[ -n "$warn" ] && printf '%s\n' "$warn" | head -20 | sed 's/^/# /'
-	grep -q 'CHECK' "$buildlog" || echo "# sparse did not run (no CHECK lines in $buildlog)"
-	echo "not ok $n module build is clean under W=1 and sparse (C=1)"
-fi
-printf '%s\n' "$errinj"
+[ -n "$warn" ] && printf '%s\n' "$warn" | head -20 | sed 's/^/# /'
+grep -q 'CHECK' "$buildlog" || echo "# sparse did not run (no CHECK lines in $buildlog)"
+[ -z "$warn" ] && grep -q 'CHECK' "$buildlog"
+ktap_status $? "module build is clean under W=1 and sparse (C=1)"
+# errinj-check.py's results, renumbered into this plan.
+while IFS= read -r line; do
+	case "$line" in
+	"not ok "*) ktap_test_fail "${line#not ok * }" ;;
+	"ok "*) ktap_test_pass "${line#ok * }" ;;
+	*) printf '%s\n' "$line" ;;
+	esac
+done <<<"$errinj"

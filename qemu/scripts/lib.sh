@@ -37,3 +37,13 @@ run_logged() {
 hash_of() {
 	cat "$@" | sha256sum | cut -c1-16
 }
+
+# ktap_init KSRC: the KTAP shell helpers every shell test writes through,
+# the kernel's tools/testing/selftests/kselftest/ktap_helpers.sh of the
+# tree KSRC, and the project's selftests/lib/ktap.sh on top of them.
+ktap_init() {
+	# shellcheck source=/dev/null
+	. "$1/tools/testing/selftests/kselftest/ktap_helpers.sh"
+	# shellcheck source=../../selftests/lib/ktap.sh
+	. "$TOP/selftests/lib/ktap.sh"
+}

@@ -129,22 +129,7 @@ wait_for() {
 	done
 }
 
-# KTAP
-KTAP_N=0
-ktap_plan() {
-	echo "KTAP version 1"
-	echo "1..$1"
-}
-# ktap_result STATUS NAME: ok when STATUS is 0.
-ktap_result() {
-	KTAP_N=$((KTAP_N + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $KTAP_N $2"
-	else
-		echo "not ok $KTAP_N $2"
-	fi
-}
-ktap_skip() {
-	KTAP_N=$((KTAP_N + 1))
-	echo "ok $KTAP_N $1 # SKIP $2"
-}
+# KTAP: the kernel's ktap_helpers.sh and selftests/lib/ktap.sh, installed
+# next to this file.
+. "$(dirname "$0")/ktap_helpers.sh"
+. "$(dirname "$0")/ktap.sh"

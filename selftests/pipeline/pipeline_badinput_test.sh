@@ -28,9 +28,9 @@ unknown_heap() {
 	done
 }
 unknown_heap camera --out "$D/none.sock"
-ktap_result $? camera_unknown_heap_lists_the_heaps
+ktap_status $? camera_unknown_heap_lists_the_heaps
 unknown_heap gpu --in "$D/gpu.sock" --out "$D/none.sock" && unknown_heap display --in "$D/display.sock"
-ktap_result $? gpu_and_display_unknown_heap_list_the_heaps
+ktap_status $? gpu_and_display_unknown_heap_list_the_heaps
 
 # 8192x8192 NV12 is 96 MiB a frame: more than the whole camera carveout.
 if is_carveout camera; then
@@ -40,7 +40,7 @@ if is_carveout camera; then
 	sed 's/^/# /' "$D/err"
 	[ "$rc" = 2 ] && grep -q "each needs 100663296 bytes" "$D/err" &&
 		grep -q "has $free bytes" "$D/err"
-	ktap_result $? frame_too_big_names_size_and_free_space
+	ktap_status $? frame_too_big_names_size_and_free_space
 	# 2048x2048 frames (6 MiB) fit one by one, but not 16 of them.
 	"$PIPELINE_BIN/camera" --heap camera --size 2048x2048 --depth 16 --out "$D/none.sock" \
 		>"$D/out" 2>"$D/err"
@@ -48,7 +48,7 @@ if is_carveout camera; then
 	sed 's/^/# /' "$D/err"
 	[ "$rc" = 2 ] && grep -q "16 frames of 2048x2048 NV12 do not fit in heap 'camera'" "$D/err" &&
 		grep -q "in all; the heap has $free bytes" "$D/err"
-	ktap_result $? ring_too_big_names_total_and_free_space
+	ktap_status $? ring_too_big_names_total_and_free_space
 else
 	ktap_skip frame_too_big_names_size_and_free_space "no carveout heap 'camera'"
 	ktap_skip ring_too_big_names_total_and_free_space "no carveout heap 'camera'"

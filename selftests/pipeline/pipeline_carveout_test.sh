@@ -11,15 +11,15 @@ CAMERA_ARGS="--frames $FRAMES --heap camera"
 GPU_ARGS="--heap display"
 DISPLAY_ARGS="--heap video --progress 4"
 pl_run
-ktap_result $? pipeline_runs_to_completion
+ktap_status $? pipeline_runs_to_completion
 grep -q "^pipeline: PASS: $FRAMES frames .* $FRAMES/$FRAMES verified" "$PL_DIR/display.out"
-ktap_result $? every_frame_checksum_verified
+ktap_status $? every_frame_checksum_verified
 # Four frame buffers and four XRGB buffers, each the same dma-buf at both ends.
 [ "$(grep -c 'zero copy: buffer .* at DMA address' "$PL_DIR/gpu.out")" = 4 ] &&
 	[ "$(grep -c 'zero copy: buffer .* at DMA address' "$PL_DIR/display.out")" = 4 ] &&
 	grep -q "zero copy 8/8 buffers" "$PL_DIR/display.out"
-ktap_result $? buffers_travel_without_copies
+ktap_status $? buffers_travel_without_copies
 heaps_idle camera display video
-ktap_result $? heap_stats_back_to_zero
+ktap_status $? heap_stats_back_to_zero
 pl_kill_all
 rm -rf "$PL_DIR"

@@ -39,9 +39,9 @@ for victim in camera gpu display; do
 			ok=1
 		fi
 	done
-	ktap_result $ok "killing_${victim}_stops_the_others_cleanly"
+	ktap_status $ok "killing_${victim}_stops_the_others_cleanly"
 	heaps_idle camera display video
-	ktap_result $? "killing_${victim}_leaks_no_buffer"
+	ktap_status $? "killing_${victim}_leaks_no_buffer"
 	pl_kill_all
 	rm -rf "$PL_DIR"
 done
@@ -60,6 +60,6 @@ if wait_for "$PL_DIR/display.out" "^display: 3 frames shown" 120; then
 else
 	echo "# the pipeline never got going"
 fi
-ktap_result $ok sigterm_to_camera_ends_the_stream_cleanly
+ktap_status $ok sigterm_to_camera_ends_the_stream_cleanly
 pl_kill_all
 rm -rf "$PL_DIR"

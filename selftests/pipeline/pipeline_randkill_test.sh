@@ -51,9 +51,9 @@ while read -r mask ms; do
 		[ "$rc" = 124 ] && ok=1
 	done
 	[ "$ok" = 0 ] || { echo "# a stage did not exit by itself"; for s in camera gpu display; do pl_log $s; done; }
-	ktap_result $ok "round_${r}_survivors_exit"
+	ktap_status $ok "round_${r}_survivors_exit"
 	heaps_idle camera display video
-	ktap_result $? "round_${r}_leaks_no_buffer"
+	ktap_status $? "round_${r}_leaks_no_buffer"
 	pl_kill_all
 	rm -rf "$PL_DIR"
 done </tmp/randkill.plan

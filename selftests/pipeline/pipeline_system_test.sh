@@ -20,11 +20,11 @@ CAMERA_ARGS="--frames $FRAMES --heap $HEAP --size 320x240"
 GPU_ARGS="--heap $HEAP"
 DISPLAY_ARGS="--heap $HEAP --progress 4"
 pl_run
-ktap_result $? "pipeline_runs_on_$HEAP"
+ktap_status $? "pipeline_runs_on_$HEAP"
 grep -q "^pipeline: PASS: $FRAMES frames 320x240 camera($HEAP) -> gpu($HEAP) .* $FRAMES/$FRAMES verified" \
 	"$PL_DIR/display.out"
-ktap_result $? every_frame_checksum_verified
+ktap_status $? every_frame_checksum_verified
 grep -q "zero copy 8/8 buffers" "$PL_DIR/display.out"
-ktap_result $? buffers_travel_without_copies
+ktap_status $? buffers_travel_without_copies
 pl_kill_all
 rm -rf "$PL_DIR"
