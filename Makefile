@@ -21,7 +21,7 @@
 
 TOP       := $(CURDIR)
 BUILD     ?= $(TOP)/build
-S         := $(TOP)/qemu/scripts
+S         := $(TOP)/harness
 PAGE_SIZE ?= 4K
 V         ?= 0
 CROSS_CC  ?= aarch64-linux-gnu-gcc
@@ -46,7 +46,7 @@ kernel: deps
 host-test: deps
 	@mkdir -p $(HOST_OUT) && rm -f $(HOST_OUT)/*.ktap
 	@echo "[host] harness self-test (KTAP parser, kernel-log judge)" >&2
-	@python3 $(S)/test_ktap.py >$(HOST_OUT)/harness.ktap || true
+	@python3 $(S)/judge_test.py >$(HOST_OUT)/harness.ktap || true
 	@echo "[host] device tree binding and overlays (dt-schema)" >&2
 	@$(S)/dt-check.sh >$(HOST_OUT)/dt-schema.ktap
 	@echo "[host] libdma and the dmabuf CLI (log: build/logs/host-userspace.log)" >&2
@@ -56,23 +56,23 @@ host-test: deps
 		{ tail -n 30 $(BUILD)/logs/host-userspace.log; exit 1; }
 
 check: deps host-test
-	@HOST_KTAP="$$(ls $(HOST_OUT)/*.ktap)" $(S)/guest.sh check
+	@HOST_KTAP="$$(ls $(HOST_OUT)/*.ktap)" $(S)/run.sh check
 
 demo: deps
-	@$(S)/guest.sh demo
+	@$(S)/run.sh demo
 
 # Benchmarks on the release kernel: table on stdout, build/bench/results.json
 # and build/bench/latency.png. See Documentation/performance.rst.
 bench: deps
-	@$(S)/guest.sh bench
+	@$(S)/run.sh bench
 
 # Long forms of the hardening tests (Documentation/reliability.rst); judged
 # like make check. TIMEOUT is the guest's time limit.
 stress: deps
-	@TIMEOUT=$(or $(TIMEOUT),3000) $(S)/guest.sh stress
+	@TIMEOUT=$(or $(TIMEOUT),3000) $(S)/run.sh stress
 
 shell: deps
-	@$(S)/guest.sh shell
+	@$(S)/run.sh shell
 
 clean:
 	rm -rf $(BUILD)

@@ -2,7 +2,7 @@
 # Guest-side test runner. Usage: runner.sh SUITE
 #
 # Every test program writes KTAP on stdout; each run lands in
-# $OUT/results/<name>.ktap, which the host parses (qemu/scripts/ktap.py).
+# $OUT/results/<name>.ktap, which the host parses (harness/judge.py).
 # Markers written to /dev/kmsg bracket each run, so the host can tell
 # which test a kernel report belongs to.
 #

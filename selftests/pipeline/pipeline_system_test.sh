@@ -4,7 +4,7 @@
 # every stage from the mainline system heap. 320x240 keeps each buffer
 # under 1 MiB, so that the system heap hands out 64 KiB chunks at most: its
 # 1 MiB chunks are longer than vgem's and vkms's segment limit, which
-# DMA-API debug reports against the mainline heap (see ktap.py).
+# DMA-API debug reports against the mainline heap (see harness/judge.py).
 . "$(dirname "$0")/lib.sh"
 
 FRAMES=${FRAMES:-8}

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Validate the DT binding and every overlay in dts/ with Debian's
 # dt-schema tools; print KTAP (one result per file, and one per board
-# for the board's overlays merged together, as run.sh merges them).
+# for the board's overlays merged together, as boot.sh merges them).
 #
 # QEMU's own DTB has schema complaints of its own (for example its
 # platform-bus node). An overlay passes when the merged DTB adds no
@@ -25,7 +25,7 @@ mkdir -p "$w"
 schemas=("$bindings"/*/*.yaml)
 overlays=("$TOP"/dts/*.dtso "$TOP"/dts/examples/*.dtso)
 
-ktap_init "$("$TOP/qemu/scripts/kernel.sh" source)"
+ktap_init "$("$TOP/harness/kernel.sh" source)"
 read -ra boards <<<"$BOARDS"
 ktap_plan $(( ${#schemas[@]} + ${#overlays[@]} + ${#boards[@]} + 1 ))
 result() { # result STATUS NAME [DIAG_FILE]

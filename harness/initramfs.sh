@@ -26,7 +26,7 @@ fi
 
 mkdir -p "$stage"/{bin,sbin,dev,proc,sys,tmp,etc,lib/modules,usr/share/dmabuf}
 install -m 0755 "$bb" "$stage/bin/busybox"
-install -m 0755 "$TOP/qemu/guest/init" "$stage/init"
+install -m 0755 "$TOP/harness/guest/init" "$stage/init"
 install -m 0755 "$TOP/selftests/runner.sh" "$stage/usr/share/dmabuf/runner.sh"
 # /dev/console must exist before devtmpfs is mounted for init's stdio.
 (cd "$stage" && find . -mindepth 1 | LC_ALL=C sort | cpio --quiet -o -H newc -R 0:0 >"$out.tmp")

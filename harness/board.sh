@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # Step "board": the emulated boards, all on QEMU's "virt" machine, and
-# their DTB. Sourced by run.sh (the boot), guest.sh and dt-check.sh.
+# their DTB. Sourced by boot.sh, run.sh and dt-check.sh.
 #
 #   virt   one RAM bank of 2 GiB at 0x40000000, carveouts in it
 #   imx8q  an i.MX8QM-class memory map scaled down: a low bank and a bank

@@ -29,8 +29,8 @@ tarball=/usr/src/linux-source-6.12.tar.xz
 
 : "${KERNEL_CACHE:=${XDG_CACHE_HOME:-$HOME/.cache}/dmabuf-carveout}"
 mkdir -p "$KERNEL_CACHE"
-kdir=$TOP/qemu/kconfig
-patches=("$TOP"/qemu/patches/*.patch)
+kdir=$TOP/harness/kconfig
+patches=("$TOP"/harness/patches/*.patch)
 srcver=$(dpkg-query -W -f='${Version}' linux-source-6.12)
 srckey=$( { echo "$srcver"; cat "${patches[@]}"; } | sha256sum | cut -c1-16)
 src=$KERNEL_CACHE/src-$srckey

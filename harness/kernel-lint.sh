@@ -15,7 +15,7 @@ mapfile -t files < <(cd "$TOP" && git ls-files -co --exclude-standard \
 	'heaps/*.[ch]' 'exporter/*.[ch]' 'importer/*.[ch]' 'include/*.h' | sort -u)
 
 mapfile -t csrc < <(printf '%s\n' "${files[@]}" | grep '\.c$')
-errinj=$(cd "$TOP" && python3 "$TOP/qemu/scripts/errinj-check.py" --start $(( ${#files[@]} + 1 )) "${csrc[@]}")
+errinj=$(cd "$TOP" && python3 "$TOP/harness/errinj-check.py" --start $(( ${#files[@]} + 1 )) "${csrc[@]}")
 ninj=$(printf '%s\n' "$errinj" | grep -cE '^(not )?ok ')
 
 ktap_init "$kobj/source"

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Host tests of the harness's judge (ktap.py), printed as KTAP.
+"""Host tests of the harness's judge (judge.py), printed as KTAP.
 
 The judge decides whether `make check` is green, so it gets tests that
 can fail: each case feeds it a KTAP text or a kernel log and checks the
@@ -9,7 +9,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import ktap  # noqa: E402
+import judge  # noqa: E402
 
 CASES = []
 
@@ -21,7 +21,7 @@ def case(fn):
 
 @case
 def counts_flat_kselftest_results():
-    r = ktap.parse_ktap("TAP version 13\n1..3\nok 1 a\nnot ok 2 b\nok 3 c # SKIP no vgem\n")
+    r = judge.parse_ktap("TAP version 13\n1..3\nok 1 a\nnot ok 2 b\nok 3 c # SKIP no vgem\n")
     return (r["passed"], r["failed"], r["skipped"], r["problems"]) == (1, 1, 1, [])
 
 
@@ -29,7 +29,7 @@ def counts_flat_kselftest_results():
 def counts_kunit_leaves_not_suites():
     text = ("KTAP version 1\n1..1\n    KTAP version 1\n    # Subtest: s\n    1..2\n"
             "    ok 1 t1\n    not ok 2 t2\nnot ok 1 s\n")
-    r = ktap.parse_ktap(text)
+    r = judge.parse_ktap(text)
     return (r["passed"], r["failed"], r["problems"]) == (1, 1, [])
 
 
@@ -37,24 +37,24 @@ def counts_kunit_leaves_not_suites():
 def counts_parameterised_kunit_cases():
     text = ("    # Subtest: s\n    1..1\n        # Subtest: p\n        ok 1 p1\n"
             "        ok 2 p2\n    ok 1 p\nok 1 s\n")
-    r = ktap.parse_ktap(text)
+    r = judge.parse_ktap(text)
     return (r["passed"], r["failed"]) == (2, 0)
 
 
 @case
 def flags_truncated_plan():
-    r = ktap.parse_ktap("1..3\nok 1 a\nok 2 b\n")
+    r = judge.parse_ktap("1..3\nok 1 a\nok 2 b\n")
     return r["problems"] and "plan 1..3 but 2" in r["problems"][0]
 
 
 @case
 def flags_empty_output():
-    return ktap.parse_ktap("")["problems"] == ["no output"]
+    return judge.parse_ktap("")["problems"] == ["no output"]
 
 
 @case
 def flags_bail_out():
-    return ktap.parse_ktap("1..1\nBail out! no heap\n")["problems"] != []
+    return judge.parse_ktap("1..1\nBail out! no heap\n")["problems"] != []
 
 
 WARN_BLOCK = [
@@ -70,30 +70,30 @@ WARN_BLOCK = [
 def allows_cma_vgem_segment_warning_in_cma_window():
     log = (["dmabuf-runner: begin upstream-dmabuf-heap-reserved"] + WARN_BLOCK
            + ["dmabuf-runner: end upstream-dmabuf-heap-reserved rc=0"])
-    return ktap.kernel_reports(log) == []
+    return judge.kernel_reports(log) == []
 
 
 @case
 def rejects_segment_warning_on_another_heap():
     log = ["dmabuf-runner: begin upstream-dmabuf-heap-video"] + WARN_BLOCK
-    return len(ktap.kernel_reports(log)) == 1
+    return len(judge.kernel_reports(log)) == 1
 
 
 @case
 def rejects_segment_warning_in_our_own_tests():
     log = ["dmabuf-runner: begin carveout_heap_test"] + WARN_BLOCK
-    return len(ktap.kernel_reports(log)) == 1
+    return len(judge.kernel_reports(log)) == 1
 
 
 @case
 def ignores_dma_api_boot_messages():
-    return ktap.kernel_reports(["[ 0.0] DMA-API: preallocated 65536 debug entries",
+    return judge.kernel_reports(["[ 0.0] DMA-API: preallocated 65536 debug entries",
                                 "[ 0.0] DMA-API: debugging enabled by kernel config"]) == []
 
 
 @case
 def rejects_segment_warning_outside_any_test():
-    return len(ktap.kernel_reports(WARN_BLOCK)) == 1
+    return len(judge.kernel_reports(WARN_BLOCK)) == 1
 
 
 @case
@@ -101,7 +101,7 @@ def rejects_other_warning_in_cma_window():
     block = list(WARN_BLOCK)
     block[1] = "[    5.1] DMA-API: platform vgem: device driver frees DMA memory with wrong function"
     log = ["dmabuf-runner: begin upstream-dmabuf-heap-reserved"] + block
-    return len(ktap.kernel_reports(log)) == 1
+    return len(judge.kernel_reports(log)) == 1
 
 
 @case
@@ -110,12 +110,12 @@ def rejects_kasan_lockdep_and_bug_lines():
             ["[ 1.0] WARNING: possible circular locking dependency detected"],
             ["[ 1.0] BUG: sleeping function called from invalid context"],
             ["[ 1.0] kmemleak: 2 new suspected memory leaks (see /sys/kernel/debug/kmemleak)"]]
-    return all(len(ktap.kernel_reports(l)) == 1 for l in logs)
+    return all(len(judge.kernel_reports(l)) == 1 for l in logs)
 
 
 @case
 def accepts_a_clean_log():
-    return ktap.kernel_reports(["[ 0.0] Booting Linux", "[ 1.0] carveout_heap: video: 64 MiB"]) == []
+    return judge.kernel_reports(["[ 0.0] Booting Linux", "[ 1.0] carveout_heap: video: 64 MiB"]) == []
 
 
 def main():

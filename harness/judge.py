@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Judge a test run: count KTAP results and scan the guest's kernel log.
 
-Usage: ktap.py [--run DIR ...] [--ktap FILE ...] [--label NAME]
+Usage: judge.py [--run DIR ...] [--ktap FILE ...] [--label NAME]
 
 Each --run DIR is a guest run directory (results/*.ktap, dmesg.txt,
 kmemleak.txt, finished, console.log); results are named after the run

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Build everything the guest needs and boot it.
-# Usage: guest.sh check|demo|bench|stress|shell
+# Usage: run.sh check|demo|bench|stress|shell
 # Make variables arrive as environment: KVARIANT, PAGE_SIZE, SUITE, IOMMU,
 # BOARD, SWIOTLB, ONLY, TIMEOUT, V, and HOST_KTAP (host test results for
 # the verdict).
@@ -17,7 +17,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/board.sh"
-S=$TOP/qemu/scripts
+S=$TOP/harness
 
 mode=${1:?mode}
 : "${PAGE_SIZE:=4K}"
@@ -69,7 +69,7 @@ rm -rf "$stage"
 mkdir -p "$stage/lib/modules/kunit" "$stage/usr/share/dmabuf/tests" "$stage/usr/share/dmabuf/upstream"
 run_logged "$LOGS/guest-progs-$tag.log" "$S/progs.sh" "$KOBJ" "$out/progs" "$stage" ||
 	die "building the guest programs failed (log: build/logs/guest-progs-$tag.log)"
-# Modules: load order from qemu/modules.list; *_test.ko are KUnit suites.
+# Modules: load order from harness/modules.list; *_test.ko are KUnit suites.
 : >"$stage/lib/modules/load.list"
 while read -r mod params; do
 	case "$mod" in ''|'#'*) continue ;; esac
@@ -77,7 +77,7 @@ while read -r mod params; do
 	[ -f "$ko" ] || die "module $mod was not built"
 	install -m 0644 "$ko" "$stage/lib/modules/"
 	echo "$(basename "$mod") $params" >>"$stage/lib/modules/load.list"
-done <"$TOP/qemu/modules.list"
+done <"$TOP/harness/modules.list"
 find "$out/modules/src" -name '*_test.ko' -exec install -m 0644 {} "$stage/lib/modules/kunit/" \;
 
 step 4 "initramfs"
@@ -109,11 +109,11 @@ for boot in "${boots[@]}"; do
 	if [ "$mode" = shell ]; then
 		step $i "guest shell ($KVARIANT/$PAGE_SIZE, $what); 'poweroff -f' or Ctrl-A X to leave"
 		SHELL_MODE=1 IOMMU=$iommu BOARD=$board SWIOTLB=$swiotlb ONLY=$only \
-			exec "$S/run.sh" "$KOBJ" "$out/initramfs.cpio" "$run" "$suite"
+			exec "$S/boot.sh" "$KOBJ" "$out/initramfs.cpio" "$run" "$suite"
 	fi
 	step $i "guest: suite '$suite' on $KVARIANT/$PAGE_SIZE, $what (log: ${run#"$TOP"/}/console.log)"
 	IOMMU=$iommu BOARD=$board SWIOTLB=$swiotlb ONLY=$only TIMEOUT=$limit \
-		"$S/run.sh" "$KOBJ" "$out/initramfs.cpio" "$run" "$suite" || rc=1
+		"$S/boot.sh" "$KOBJ" "$out/initramfs.cpio" "$run" "$suite" || rc=1
 	runs+=(--run "$run")
 done
 
@@ -139,5 +139,5 @@ if [ "$mode" = demo ]; then
 	exit "$rc"
 fi
 # shellcheck disable=SC2086 # HOST_KTAP is a list of files
-python3 "$S/ktap.py" "${runs[@]}" --ktap "$out/kernel-lint.ktap" ${HOST_KTAP:+$HOST_KTAP} || rc=1
+python3 "$S/judge.py" "${runs[@]}" --ktap "$out/kernel-lint.ktap" ${HOST_KTAP:+$HOST_KTAP} || rc=1
 exit "$rc"

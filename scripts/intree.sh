@@ -6,7 +6,7 @@
 # The kernel's Kconfig and Makefile are rewritten through a new file
 # (never modified in place), so a hard-linked copy of a tree is safe.
 set -euo pipefail
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../harness/lib.sh"
 
 ksrc=${1:?kernel source dir}
 dst=$ksrc/drivers/dma-buf/carveout

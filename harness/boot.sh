@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Boot the emulated board and run one suite.
-# Usage: run.sh KERNEL_OBJ INITRAMFS RUN_DIR SUITE
+# Usage: boot.sh KERNEL_OBJ INITRAMFS RUN_DIR SUITE
 # Environment: BOARD= (virt|imx8q), IOMMU= (none|smmuv3), MEM=, TIMEOUT=,
 #              SWIOTLB= (force: swiotlb=force on the kernel command line),
 #              SHELL_MODE=1, ONLY= (run only the tests whose name matches

@@ -3,7 +3,7 @@
 # the one-message failure for a missing tool.
 
 : "${V:=0}"
-: "${TOP:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
+: "${TOP:=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
 : "${BUILD:=$TOP/build}"
 LOGS=$BUILD/logs
 mkdir -p "$LOGS"
