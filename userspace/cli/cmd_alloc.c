@@ -96,7 +96,7 @@ int cmd_alloc(int argc, char **argv)
 	}
 	if (argc - optind != 2)
 		return cli_usage("alloc: wants HEAPS and SIZE");
-	ret = ldma_parse_size(argv[optind + 1], &size);
+	ret = cli_parse_size(argv[optind + 1], &size);
 	if (ret < 0)
 		return cli_fail(ret, "alloc: bad size '%s' (a number with an optional K, M or G)",
 				argv[optind + 1]);

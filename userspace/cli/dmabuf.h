@@ -3,6 +3,7 @@
 #ifndef DMABUF_CLI_H
 #define DMABUF_CLI_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -25,6 +26,13 @@ const char *cli_size(uint64_t bytes, char *buf, size_t size);
 void cli_json_str(FILE *f, const char *s);
 /* A JSON number, or null when unknown. */
 void cli_json_u64(FILE *f, uint64_t v);
+/*
+ * cli_parse_size() - "4096", "0x1000", "64K", "16M", "1G" (powers of 1024;
+ * K, M or G in either case, optionally followed by "iB" or "B"): 0,
+ * -EINVAL (empty, not a number, unknown suffix, NULL) or -ERANGE (does
+ * not fit in size_t).
+ */
+int cli_parse_size(const char *str, size_t *size);
 /* Monotonic time in microseconds. */
 uint64_t cli_now_us(void);
 

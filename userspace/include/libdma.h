@@ -554,21 +554,6 @@ int ldma_buf_info(struct ldma_ctx *ctx, pid_t pid, int fd,
  */
 int ldma_buf_list(struct ldma_ctx *ctx, pid_t pid, struct ldma_buf_info **list);
 
-/* ------------------------------------------------------------------------
- * Utilities
- */
-
-/**
- * ldma_parse_size() - parse "4096", "64K", "16M", "1G" (powers of 1024)
- * @str: decimal number, or hexadecimal with 0x, and an optional suffix
- *       K, M or G (either case, optionally followed by "iB" or "B")
- * @size: receives the value in bytes
- *
- * Return: 0, -EINVAL (empty, not a number, unknown suffix, NULL),
- * -ERANGE (does not fit in size_t).
- */
-int ldma_parse_size(const char *str, size_t *size);
-
 #ifdef __cplusplus
 }
 #endif

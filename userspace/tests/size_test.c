@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-/* ldma_parse_size(): the SIZE argument of dmabuf alloc and of the clients. */
+/* cli_parse_size(): the SIZE argument of dmabuf alloc (cli/size.c). */
 #include "harness.h"
-#include "libdma.h"
+#include "dmabuf.h"
 
 TEST(parse_size_accepts_plain_and_suffixed_numbers)
 {
@@ -17,7 +17,7 @@ TEST(parse_size_accepts_plain_and_suffixed_numbers)
 	size_t i, v;
 
 	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
-		EXPECT_EQ(0, ldma_parse_size(ok[i].text, &v)) TH_LOG("%s", ok[i].text);
+		EXPECT_EQ(0, cli_parse_size(ok[i].text, &v)) TH_LOG("%s", ok[i].text);
 		EXPECT_EQ(ok[i].bytes, v) TH_LOG("%s", ok[i].text);
 	}
 }
@@ -31,17 +31,17 @@ TEST(parse_size_rejects_garbage_einval)
 	size_t i, v;
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		EXPECT_EQ(-EINVAL, ldma_parse_size(bad[i], &v)) TH_LOG("case %zu", i);
-	EXPECT_EQ(-EINVAL, ldma_parse_size(NULL, &v));
-	EXPECT_EQ(-EINVAL, ldma_parse_size("1", NULL));
+		EXPECT_EQ(-EINVAL, cli_parse_size(bad[i], &v)) TH_LOG("case %zu", i);
+	EXPECT_EQ(-EINVAL, cli_parse_size(NULL, &v));
+	EXPECT_EQ(-EINVAL, cli_parse_size("1", NULL));
 }
 
 TEST(parse_size_rejects_overflow_erange)
 {
 	size_t v;
 
-	EXPECT_EQ(-ERANGE, ldma_parse_size("99999999999999999999999", &v));
-	EXPECT_EQ(-ERANGE, ldma_parse_size(sizeof(size_t) == 8 ?
+	EXPECT_EQ(-ERANGE, cli_parse_size("99999999999999999999999", &v));
+	EXPECT_EQ(-ERANGE, cli_parse_size(sizeof(size_t) == 8 ?
 					   "17179869184G" : "4G", &v));
 }
 
