@@ -106,14 +106,6 @@ static int signal_timeline(int timeline)
 	return ioctl(timeline, SW_SYNC_IOC_INC, &one) ? -errno : 0;
 }
 
-static double since(const struct timespec *t0)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (t.tv_sec - t0->tv_sec) + (t.tv_nsec - t0->tv_nsec) / 1e9;
-}
-
 /*
  * Fork a child that attaches @buf to @device and maps it for the device
  * to write, says so, then FILLs @len bytes (a wait for the fences, or a
@@ -166,14 +158,14 @@ static pid_t spawn_filler(int buf, uint32_t device, uint64_t len,
 /* Has @pid exited within @secs? Reaps it. */
 static int exits_within(pid_t pid, double secs, int *status)
 {
-	struct timespec t0;
+	double t0;
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	t0 = cv_now();
 	do {
 		if (waitpid(pid, status, WNOHANG) == pid)
 			return 1;
 		usleep(10 * 1000);
-	} while (since(&t0) < secs);
+	} while (cv_now() - t0 < secs);
 	return 0;
 }
 
@@ -209,7 +201,7 @@ static void round_trip(struct __test_metadata *_metadata, int heap_fd,
 TEST_F_TIMEOUT(wait, fence_waiter_holds_up_no_other_session_and_dies_on_sigkill, 60)
 {
 	struct dma_buf_sync sync = { DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ };
-	struct timespec t0;
+	double t0;
 	uint64_t i;
 	int status;
 	uint8_t *p;
@@ -220,10 +212,10 @@ TEST_F_TIMEOUT(wait, fence_waiter_holds_up_no_other_session_and_dies_on_sigkill,
 	usleep(300 * 1000);
 
 	/* The waiter waits 10 s: the other job must not wait with it. */
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	t0 = cv_now();
 	round_trip(_metadata, self->heap_fd, self->camera.index);
-	EXPECT_GT(3.0, since(&t0)) TH_LOG("a job on the same device took %.1f s",
-					   since(&t0));
+	EXPECT_GT(3.0, cv_now() - t0) TH_LOG("a job on the same device took %.1f s",
+					     cv_now() - t0);
 	EXPECT_EQ(0, waitpid(self->child[0], &status, WNOHANG))
 		TH_LOG("the waiter ended before its fence signalled");
 
@@ -254,7 +246,7 @@ TEST_F(wait, fence_wait_is_interrupted_by_a_signal_eintr)
 {
 	struct sigaction sa = { .sa_handler = on_alarm };	/* no SA_RESTART */
 	struct itimerval it = { .it_value = { 0, 200 * 1000 } };
-	struct timespec t0;
+	double t0;
 	uint32_t h;
 	int ret;
 
@@ -262,11 +254,11 @@ TEST_F(wait, fence_wait_is_interrupted_by_a_signal_eintr)
 	ASSERT_EQ(0, cv_imp_attach(self->imp, self->buf, self->camera.index, &h));
 	ASSERT_EQ(0, cv_imp_map(self->imp, h, DMABUF_IMPORTER_DIR_FROM_DEVICE, NULL));
 	ASSERT_EQ(0, sigaction(SIGALRM, &sa, NULL));
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	t0 = cv_now();
 	ASSERT_EQ(0, setitimer(ITIMER_REAL, &it, NULL));
 	ret = cv_imp_fill(self->imp, h, 0, BUF_SIZE, 1);
 	EXPECT_EQ(-EINTR, ret);
-	EXPECT_GT(2.0, since(&t0));
+	EXPECT_GT(2.0, cv_now() - t0);
 
 	/* Once the fence signals, the same job runs. */
 	ASSERT_EQ(0, signal_timeline(self->timeline));

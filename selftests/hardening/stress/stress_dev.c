@@ -117,7 +117,7 @@ int st_attach_map(struct thr *t, int imp, const struct buf *b,
  * attachment for the CPU access direction, and DMA-API debug reports a
  * sync in another direction than the mapping's.
  */
-static void importer_sync(struct thr *t, int imp, uint32_t h, unsigned int dir)
+static void dev_sync(struct thr *t, int imp, uint32_t h, unsigned int dir)
 {
 	unsigned int access;
 	int ret;
@@ -196,7 +196,7 @@ void op_dev_checksum(struct thr *t)
 	if (st_attach_map(t, imp, &t->b[s], dev, dir, &h))
 		return;
 	if (st_chance(t, 20))
-		importer_sync(t, imp, h, dir);
+		dev_sync(t, imp, h, dir);
 	n = 1 + (int)st_rnd_below(t, 2);
 	for (i = 0; i < n; i++)
 		st_device_checksum(t, &t->b[s], imp, dev, h);
@@ -225,7 +225,7 @@ void op_dev_fill(struct thr *t)
 	if (st_attach_map(t, imp, b, dev, dir, &h))
 		return;
 	if (st_chance(t, 20))
-		importer_sync(t, imp, h, dir);
+		dev_sync(t, imp, h, dir);
 	seed = st_new_seed(t);
 	b->state = ST_UNKNOWN;
 	ret = imp_fill(imp, h, seed, 0, b->size);
