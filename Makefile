@@ -6,6 +6,8 @@
 #   make bench   heap benchmarks on the release kernel (build/bench/)
 #   make stress  the long hardening runs on the debug kernel (stress,
 #                fuzzing, fault injection, lifecycle, random kills)
+#   make mutants every cache mutant of the exporter, each booted with the
+#                importer's cache model (make check runs two)
 #
 # Variables: PAGE_SIZE=4K|64K  KVARIANT=debug|release  IOMMU=none|smmuv3
 #            SUITE=all|upstream|kunit|kselftest  V=1 (show everything)
@@ -16,7 +18,8 @@
 #              importer_* of the kselftests)
 # check boots four times (no IOMMU: all suites; SMMUv3: kselftests;
 # BOARD=imx8q: kselftests; SWIOTLB=force: carveout and importer
-# kselftests) unless IOMMU, SUITE, BOARD or SWIOTLB is set.
+# kselftests), then twice for two exporter mutants, unless IOMMU, SUITE,
+# BOARD, SWIOTLB or ONLY is set.
 # See README.md.
 
 TOP       := $(CURDIR)
@@ -30,11 +33,11 @@ export CROSS_CC
 
 HOST_OUT  := $(BUILD)/host
 
-.PHONY: help deps kernel check demo bench stress shell host-test clean
+.PHONY: help deps kernel check demo bench stress mutants shell host-test clean
 .DELETE_ON_ERROR:
 
 help:
-	@sed -n '3,21p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,/^# See README.md/p' Makefile | sed 's/^# \{0,1\}//'
 
 deps:
 	@$(S)/deps.sh
@@ -70,6 +73,11 @@ bench: deps
 # like make check. TIMEOUT is the guest's time limit.
 stress: deps
 	@TIMEOUT=$(or $(TIMEOUT),3000) $(S)/run.sh stress
+
+# The exporter's cache mutants under the importer's cache model, all of
+# them (make check runs two); Documentation/importer.rst.
+mutants: deps
+	@$(S)/run.sh mutants
 
 shell: deps
 	@$(S)/run.sh shell

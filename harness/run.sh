@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Build everything the guest needs and boot it.
-# Usage: run.sh check|demo|bench|stress|shell
+# Usage: run.sh check|demo|bench|stress|mutants|shell
 # Make variables arrive as environment: KVARIANT, PAGE_SIZE, SUITE, IOMMU,
 # BOARD, SWIOTLB, ONLY, TIMEOUT, V, and HOST_KTAP (host test results for
 # the verdict).
@@ -44,6 +44,7 @@ check)
 demo) : "${KVARIANT:=debug}"; boots=("${IOMMU:-none}:${SUITE:-demo}:$b:$SWIOTLB:$ONLY") ;;
 bench) : "${KVARIANT:=release}"; boots=("${IOMMU:-none}:bench:$b:$SWIOTLB:$ONLY") ;;
 stress) : "${KVARIANT:=debug}"; boots=("${IOMMU:-none}:stress:$b:$SWIOTLB:$ONLY") ;;
+mutants) : "${KVARIANT:=debug}"; boots=() ;;
 shell) : "${KVARIANT:=debug}"; boots=("${IOMMU:-none}:${SUITE:-all}:$b:$SWIOTLB:$ONLY") ;;
 *) die "unknown mode '$mode'" ;;
 esac
@@ -52,6 +53,16 @@ tag=$KVARIANT-$pg
 out=$BUILD/$tag
 nboots=${#boots[@]}
 n=$((4 + nboots))
+# The full check and make mutants end with the exporter's cache mutants
+# (harness/mutants.sh): two of them in check, all in mutants.
+mutants=()
+if [ "$mode" = mutants ]; then
+	mapfile -t mutants < <(awk -F' [|] ' '!/^#/ && NF == 3 { print $1 }' "$TOP/harness/mutants.list")
+elif [ "$mode" = check ] && [ -z "${IOMMU:-}${SUITE:-}${BOARD}${SWIOTLB}${ONLY}" ] &&
+	[ "$KVARIANT" = debug ]; then
+	mutants=(map-no-clean end-no-sync)
+fi
+[ ${#mutants[@]} -eq 0 ] || n=$((n + 1))
 
 step() { say "[$1/$n] $2"; }
 
@@ -137,6 +148,11 @@ if [ "$mode" = demo ]; then
 	grep -q '^demo: PASS' "$run/artifacts/demo.log" 2>/dev/null ||
 		die "the demo failed (log: ${run#"$TOP"/}/artifacts/demo.log)"
 	exit "$rc"
+fi
+if [ ${#mutants[@]} -gt 0 ]; then
+	step $((i + 1)) "mutants of the exporter: ${mutants[*]}"
+	"$S/mutants.sh" "$KOBJ" "$out" "${mutants[@]}" >"$out/mutants.ktap" || rc=1
+	HOST_KTAP="${HOST_KTAP:+$HOST_KTAP }$out/mutants.ktap"
 fi
 # shellcheck disable=SC2086 # HOST_KTAP is a list of files
 python3 "$S/judge.py" "${runs[@]}" --ktap "$out/kernel-lint.ktap" ${HOST_KTAP:+$HOST_KTAP} || rc=1

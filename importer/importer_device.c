@@ -10,6 +10,10 @@
 
 #include <linux/device.h>
 #include <linux/dma-buf.h>
+#include <linux/dma-direct.h>
+#include <linux/iommu.h>
+#include <linux/minmax.h>
+#include <linux/mm.h>
 #include <linux/kref.h>
 #include <linux/mutex.h>
 #include <linux/xarray.h>
@@ -145,4 +149,35 @@ struct importer_device *importer_device_get(u32 index)
 		kref_get(&idev->ref);
 	mutex_unlock(&importer_devices_lock);
 	return idev;
+}
+
+/**
+ * importer_translate() - where the bus sends a DMA address
+ * @dev: the device that issues @addr
+ * @addr: a DMA address of one of its mappings
+ * @len: bytes the device accesses from @addr on
+ * @phys: the physical address
+ * @span: how many bytes from there on are physically contiguous (at most @len)
+ *
+ * Through the IOMMU's page table when @dev has a paging domain, else
+ * dma_to_phys() of the direct mapping.
+ *
+ * Return: 0, or -EFAULT for an address that leads nowhere, as a bus error
+ * would.
+ */
+int importer_translate(struct device *dev, dma_addr_t addr, size_t len,
+		       phys_addr_t *phys, size_t *span)
+{
+	struct iommu_domain *domain = iommu_get_domain_for_dev(dev);
+
+	if (domain && (domain->type & __IOMMU_DOMAIN_PAGING)) {
+		*phys = iommu_iova_to_phys(domain, addr);
+		*span = min_t(size_t, len, PAGE_SIZE - offset_in_page(addr));
+		return *phys ? 0 : -EFAULT;
+	}
+
+	/* One segment of a direct mapping never crosses a dma-range. */
+	*phys = dma_to_phys(dev, addr);
+	*span = len;
+	return *phys == (phys_addr_t)-1 ? -EFAULT : 0;
 }

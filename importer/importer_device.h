@@ -71,5 +71,12 @@ void importer_device_init(struct importer_device *idev, struct device *dev,
 int importer_device_register(struct importer_device *idev);
 void importer_device_unregister(struct importer_device *idev);
 void importer_device_put(struct importer_device *idev);
+int importer_translate(struct device *dev, dma_addr_t addr, size_t len,
+		       phys_addr_t *phys, size_t *span);
+
+/* importer_model.c: the cache model (Documentation/importer.rst) */
+bool importer_model_access(phys_addr_t phys, void *buf, size_t len,
+			   bool to_mem, bool coherent);
+void importer_model_wrote(phys_addr_t phys, size_t len);
 
 #endif /* _IMPORTER_DEVICE_H */

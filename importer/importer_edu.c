@@ -196,6 +196,22 @@ static int edu_dma(struct edu_device *edu, dma_addr_t ram, size_t len,
 	return ret;
 }
 
+/*
+ * edu's engine wrote guest memory itself, where the CPU reads it: to the
+ * cache model that is a coherent write, which reaches DRAM too.
+ */
+static void edu_model_wrote(struct device *dev, dma_addr_t addr, size_t len)
+{
+	phys_addr_t phys;
+	size_t span;
+
+	while (len && !importer_translate(dev, addr, len, &phys, &span)) {
+		importer_model_wrote(phys, span);
+		addr += span;
+		len -= span;
+	}
+}
+
 static int edu_write(struct importer_device *idev, dma_addr_t addr,
 		     const void *src, size_t len)
 {
@@ -208,6 +224,8 @@ static int edu_write(struct importer_device *idev, dma_addr_t addr,
 	ret = edu_dma(edu, edu->staging_dma, len, false);
 	if (!ret)
 		ret = edu_dma(edu, addr, len, true);
+	if (!ret)
+		edu_model_wrote(idev->dev, addr, len);
 	return ret;
 }
 

@@ -66,9 +66,12 @@ static int __init importer_init(void)
 {
 	int ret;
 
-	ret = importer_platform_register();
+	ret = importer_model_init();
 	if (ret)
 		return ret;
+	ret = importer_platform_register();
+	if (ret)
+		goto exit_model;
 	ret = importer_edu_register();
 	if (ret)
 		goto unregister_platform;
@@ -81,6 +84,8 @@ unregister_edu:
 	importer_edu_unregister();
 unregister_platform:
 	importer_platform_unregister();
+exit_model:
+	importer_model_exit();
 	return ret;
 }
 module_init(importer_init);
@@ -94,6 +99,7 @@ static void __exit importer_exit(void)
 	misc_deregister(&importer_misc);
 	importer_edu_unregister();
 	importer_platform_unregister();
+	importer_model_exit();
 }
 module_exit(importer_exit);
 

@@ -20,6 +20,10 @@
  *   device bypasses the CPU caches, and no-map memory has no cacheable
  *   alias to use at all (on arm64 touching its linear address faults).
  *
+ * With the cache model on (importer_model.c), an access to a mapped
+ * carveout goes to the model's DRAM copy instead, or for a coherent device
+ * to the CPU's view with writes reaching DRAM too.
+ *
  * A wrong DMA address therefore moves the wrong bytes, and the check in
  * userspace fails.
  */
@@ -86,28 +90,6 @@ static struct emu_device *to_emu(struct importer_device *idev)
 	return container_of(idev, struct emu_device, idev);
 }
 
-/*
- * Where the bus sends DMA address @addr, and how many bytes from there on
- * are physically contiguous (at most @len). Returns -EFAULT for an address
- * that leads nowhere, as a bus error would.
- */
-static int emu_translate(struct device *dev, dma_addr_t addr, size_t len,
-			 phys_addr_t *phys, size_t *span)
-{
-	struct iommu_domain *domain = iommu_get_domain_for_dev(dev);
-
-	if (domain && (domain->type & __IOMMU_DOMAIN_PAGING)) {
-		*phys = iommu_iova_to_phys(domain, addr);
-		*span = min_t(size_t, len, PAGE_SIZE - offset_in_page(addr));
-		return *phys ? 0 : -EFAULT;
-	}
-
-	/* One segment of a direct mapping never crosses a dma-range. */
-	*phys = dma_to_phys(dev, addr);
-	*span = len;
-	return *phys == (phys_addr_t)-1 ? -EFAULT : 0;
-}
-
 static bool emu_range_has_pages(phys_addr_t phys, size_t len)
 {
 	unsigned long pfn;
@@ -166,18 +148,21 @@ static int emu_access(struct importer_device *idev, dma_addr_t addr, void *buf,
 	int ret;
 
 	while (len) {
-		ret = emu_translate(dev, addr, len, &phys, &span);
+		ret = importer_translate(dev, addr, len, &phys, &span);
 		if (ret)
 			return ret;
 		if (!emu_range_has_pages(phys, span))
 			return -EFAULT;
 
-		if (coherent &&
-		    region_intersects(phys, span, IORESOURCE_SYSTEM_RAM,
-				      IORES_DESC_NONE) == REGION_INTERSECTS)
+		if (importer_model_access(phys, buf, span, to_mem, coherent)) {
+			/* a mapped carveout, under the cache model */
+		} else if (coherent &&
+			   region_intersects(phys, span, IORESOURCE_SYSTEM_RAM,
+					     IORES_DESC_NONE) == REGION_INTERSECTS) {
 			emu_copy(phys_to_virt(phys), buf, span, to_mem);
-		else if (emu_access_wc(phys, buf, span, to_mem))
+		} else if (emu_access_wc(phys, buf, span, to_mem)) {
 			return -ENOMEM;
+		}
 
 		addr += span;
 		buf += span;

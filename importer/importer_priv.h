@@ -109,6 +109,10 @@ struct importer_attachment *importer_attachment_find(struct importer_session *s,
 void importer_describe(struct sg_table *sgt, struct importer_mapping *m);
 int importer_dir_from_user(u32 udir, enum dma_data_direction *dir);
 
+/* importer_model.c: the cache model, switched on and off by module init */
+int importer_model_init(void);
+void importer_model_exit(void);
+
 /* importer_xfer.c: the transfer engine behind FILL and CHECKSUM */
 int importer_dma(struct importer_session *s, u32 handle, u64 offset,
 		 u64 length, u32 seed, u64 *hash);
