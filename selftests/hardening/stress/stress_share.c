@@ -187,6 +187,21 @@ static int take_message(struct thr *t, int sock)
 	return 1;
 }
 
+/* Keep @sock unread in a free slot of @t's held connections, if any. */
+static bool hold(struct thr *t, int sock)
+{
+	int i;
+
+	for (i = 0; i < HELD; i++) {
+		if (t->held[i] < 0) {
+			t->held[i] = sock;
+			t->held_age[i] = 0;
+			return true;
+		}
+	}
+	return false;
+}
+
 void op_recv(struct thr *t)
 {
 	int i, sock, k;
@@ -209,26 +224,12 @@ void op_recv(struct thr *t)
 		}
 		i = (int)st_rnd_below(t, 100);
 		if (i < 60) {
-			if (!take_message(t, sock)) {
-				/* Connected, not sent yet: keep it if there is room. */
-				for (i = 0; i < HELD; i++)
-					if (t->held[i] < 0)
-						break;
-				if (i < HELD) {
-					t->held[i] = sock;
-					t->held_age[i] = 0;
-					continue;
-				}
-			}
+			/* Connected, not sent yet: keep it if there is room. */
+			if (!take_message(t, sock) && hold(t, sock))
+				continue;
 			close(sock);
 		} else if (i < 80) {
-			for (i = 0; i < HELD; i++)
-				if (t->held[i] < 0)
-					break;
-			if (i < HELD) {
-				t->held[i] = sock;
-				t->held_age[i] = 0;
-			} else {
+			if (!hold(t, sock)) {
 				close(sock);
 				st_count(t, C_CONN_DROPPED, 1);
 			}
