@@ -13,12 +13,17 @@
  * - a coherent device reads the CPU's view, and its writes reach both;
  * - the DRAM copy takes the CPU's data only where the kernel cleans:
  *   arch_sync_dma_for_device(), the one way the DMA API cleans (a map
- *   without DMA_ATTR_SKIP_CPU_SYNC, dma_sync_*_for_device());
+ *   without DMA_ATTR_SKIP_CPU_SYNC, dma_sync_*_for_device()), and only
+ *   for the lines the CPU dirtied since the line was last clean;
  * - the CPU sees DRAM only where the kernel invalidates:
  *   arch_sync_dma_for_cpu() for DMA_FROM_DEVICE or DMA_BIDIRECTIONAL (an
  *   unmap, dma_sync_*_for_cpu()). The invalidate discards CPU writes that
  *   were not cleaned; lines it covers only in part are cleaned and
  *   invalidated, as arm64's dcache_inval_poc() does.
+ *
+ * Whether a line is dirty: each line has a tag, a hash of what the CPU
+ * saw when the line was last clean (0: never, so dirty). A line whose
+ * content no longer matches its tag was written by the CPU.
  *
  * Kprobes on the two arch functions see every maintenance the DMA API
  * does, whoever calls it (the exporter, vgem, the DMA core, swiotlb). The
@@ -57,6 +62,7 @@ struct importer_model_region {
 	phys_addr_t base;
 	size_t size;
 	u8 *dram;
+	u64 *tag;	/* per line: hash of the clean content, 0: dirty */
 };
 
 static struct importer_model_region model_regions[IMPORTER_MODEL_REGIONS];
@@ -90,11 +96,29 @@ static bool model_region_overlaps(phys_addr_t base, size_t size)
 	return false;
 }
 
-/*
- * A clean (@clean: DRAM <- CPU) or an invalidate (CPU <- DRAM) of
- * [@start, @end), clipped to each region.
- */
-static void model_copy_locked(phys_addr_t start, phys_addr_t end, bool clean)
+/* A line's content as a tag: never 0. */
+static u64 model_hash(const void *line)
+{
+	const u64 *w = line;
+	u64 h = 0x243f6a8885a308d3ULL;
+	unsigned int i;
+
+	for (i = 0; i < model_line / sizeof(*w); i++) {
+		h = (h ^ w[i]) * 0x9e3779b97f4a7c15ULL;
+		h ^= h >> 29;
+	}
+	return h | 1;
+}
+
+enum model_op {
+	MODEL_CLEAN,		/* dirty lines to DRAM */
+	MODEL_INVAL,		/* DRAM to the CPU, dirty or not */
+	MODEL_CLEAN_INVAL,	/* dirty lines to DRAM, the others from it */
+};
+
+/* @op on the lines of [@start, @end) (line-aligned), in every region. */
+static void model_lines_locked(phys_addr_t start, phys_addr_t end,
+			       enum model_op op)
 {
 	unsigned int i;
 
@@ -102,14 +126,19 @@ static void model_copy_locked(phys_addr_t start, phys_addr_t end, bool clean)
 		struct importer_model_region *r = &model_regions[i];
 		phys_addr_t s = max(start, r->base);
 		phys_addr_t e = min(end, r->base + r->size);
-		u8 *dram = r->dram + (s - r->base);
 
-		if (s >= e)
-			continue;
-		if (clean)
-			memcpy(dram, phys_to_virt(s), e - s);
-		else
-			memcpy(phys_to_virt(s), dram, e - s);
+		for (; s < e; s += model_line) {
+			size_t n = (s - r->base) / model_line;
+			u8 *dram = r->dram + (s - r->base);
+			u8 *cpu = phys_to_virt(s);
+			bool dirty = model_hash(cpu) != r->tag[n];
+
+			if (dirty && op != MODEL_INVAL)
+				memcpy(dram, cpu, model_line);
+			else if (op != MODEL_CLEAN)
+				memcpy(cpu, dram, model_line);
+			r->tag[n] = model_hash(cpu);
+		}
 	}
 }
 
@@ -120,8 +149,8 @@ static int model_for_device(struct kprobe *p, struct pt_regs *regs)
 	unsigned long flags;
 
 	raw_spin_lock_irqsave(&model_lock, flags);
-	model_copy_locked(ALIGN_DOWN(paddr, model_line),
-			  ALIGN(paddr + size, model_line), true);
+	model_lines_locked(ALIGN_DOWN(paddr, model_line),
+			   ALIGN(paddr + size, model_line), MODEL_CLEAN);
 	raw_spin_unlock_irqrestore(&model_lock, flags);
 	return 0;
 }
@@ -143,11 +172,11 @@ static int model_for_cpu(struct kprobe *p, struct pt_regs *regs)
 		return 0;
 	raw_spin_lock_irqsave(&model_lock, flags);
 	if (s >= e) {
-		model_copy_locked(first, last, true);
+		model_lines_locked(first, last, MODEL_CLEAN_INVAL);
 	} else {
-		model_copy_locked(first, s, true);
-		model_copy_locked(e, last, true);
-		model_copy_locked(s, e, false);
+		model_lines_locked(first, s, MODEL_CLEAN_INVAL);
+		model_lines_locked(e, last, MODEL_CLEAN_INVAL);
+		model_lines_locked(s, e, MODEL_INVAL);
 	}
 	raw_spin_unlock_irqrestore(&model_lock, flags);
 	return 0;
@@ -179,6 +208,8 @@ static struct kprobe model_kp_cpu = {
 bool importer_model_access(phys_addr_t phys, void *buf, size_t len,
 			   bool to_mem, bool coherent)
 {
+	phys_addr_t first = ALIGN_DOWN(phys, model_line);
+	phys_addr_t last = ALIGN(phys + len, model_line);
 	struct importer_model_region *r;
 	unsigned long flags;
 	u8 *dram;
@@ -191,10 +222,14 @@ bool importer_model_access(phys_addr_t phys, void *buf, size_t len,
 	dram = r->dram + (phys - r->base);
 
 	raw_spin_lock_irqsave(&model_lock, flags);
-	if (to_mem) {
+	if (to_mem && coherent) {
+		/* A snooping write: the lines end up clean, in both copies. */
+		model_lines_locked(first, last, MODEL_CLEAN);
+		memcpy(phys_to_virt(phys), buf, len);
 		memcpy(dram, buf, len);
-		if (coherent)
-			memcpy(phys_to_virt(phys), buf, len);
+		model_lines_locked(first, last, MODEL_CLEAN);
+	} else if (to_mem) {
+		memcpy(dram, buf, len);
 	} else {
 		memcpy(buf, coherent ? phys_to_virt(phys) : dram, len);
 	}
@@ -216,8 +251,10 @@ void importer_model_wrote(phys_addr_t phys, size_t len)
 
 	if (!model_nr)
 		return;
+	/* The lines it touched are clean now, holding what it wrote. */
 	raw_spin_lock_irqsave(&model_lock, flags);
-	model_copy_locked(phys, phys + len, true);
+	model_lines_locked(ALIGN_DOWN(phys, model_line),
+			   ALIGN(phys + len, model_line), MODEL_CLEAN);
 	raw_spin_unlock_irqrestore(&model_lock, flags);
 }
 
@@ -247,7 +284,10 @@ static int model_find_regions(void)
 			return -ENOSPC;
 		}
 		r->dram = vmalloc(rmem->size);
-		if (!r->dram) {
+		r->tag = vzalloc(rmem->size / model_line * sizeof(*r->tag));
+		if (!r->dram || !r->tag) {
+			vfree(r->dram);
+			vfree(r->tag);
 			of_node_put(np);
 			return -ENOMEM;
 		}
@@ -264,7 +304,9 @@ static void model_free_regions(void)
 	while (model_nr) {
 		model_nr--;
 		vfree(model_regions[model_nr].dram);
+		vfree(model_regions[model_nr].tag);
 		model_regions[model_nr].dram = NULL;
+		model_regions[model_nr].tag = NULL;
 	}
 }
 

@@ -17,7 +17,7 @@ echo "demo: camera -> gpu -> display: $frames frames of $size NV12, three proces
 PL_LIVE=1
 CAMERA_ARGS="--frames $frames --size $size --heap camera"
 GPU_ARGS="--heap display"
-DISPLAY_ARGS="--heap video --png $png"
+DISPLAY_ARGS="--heap display --png $png"
 rm -f "$png"
 pl_start
 pl_wait_all

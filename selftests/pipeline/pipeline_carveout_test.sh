@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # The pipeline for a short count on its default carveout heaps (camera,
-# display, video): every frame's checksum is verified, the buffers that
+# display): every frame's checksum is verified, the buffers that
 # travel are the same dma-bufs, and the heaps are empty afterwards.
 . "$(dirname "$0")/lib.sh"
 
@@ -9,7 +9,7 @@ FRAMES=${FRAMES:-12}
 ktap_plan 4
 CAMERA_ARGS="--frames $FRAMES --heap camera"
 GPU_ARGS="--heap display"
-DISPLAY_ARGS="--heap video --progress 4"
+DISPLAY_ARGS="--heap display --progress 4"
 pl_run
 ktap_status $? pipeline_runs_to_completion
 grep -q "^pipeline: PASS: $FRAMES frames .* $FRAMES/$FRAMES verified" "$PL_DIR/display.out"

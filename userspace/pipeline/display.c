@@ -55,7 +55,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: display [options]\n"
 		"  --in PATH        socket to listen on for gpu (default %s)\n"
-		"  --heap NAME      heap of the writeback capture buffer (default video)\n"
+		"  --heap NAME      heap of the writeback capture buffer (default display)\n"
 		"  --png PATH       write the last captured frame there as a PNG\n"
 		"  --progress N     report every N verified frames (default 10, 0: never)\n"
 		"  --timeout S      give up on a silent peer after S seconds (default 60)\n",
@@ -74,7 +74,7 @@ static int parse(struct display *d, int argc, char **argv)
 	};
 
 	d->in = PL_DISPLAY_SOCK;
-	d->heap = "video";
+	d->heap = "display";
 	d->progress = 10;
 	d->timeout_s = 60;
 	return pl_options(argc, argv, opts, usage);
