@@ -24,7 +24,10 @@ dtb=$(board_dtb "$BOARD")
 
 rm -rf "$run"
 mkdir -p "$run"
-append="console=ttyAMA0 loglevel=5 log_buf_len=4M panic=-1 kunit.enable=1${cmdline:+ $cmdline} dmabuf.suite=$suite"
+# vivid: one instance with a video capture node on vb2-dma-contig (32-bit
+# DMA mask) and a radio receiver, a node that cannot stream video.
+vivid="vivid.allocators=1 vivid.node_types=0x11"
+append="console=ttyAMA0 loglevel=5 log_buf_len=4M panic=-1 kunit.enable=1 $vivid${cmdline:+ $cmdline} dmabuf.suite=$suite"
 [ -n "${ONLY:-}" ] && append="$append dmabuf.only=$ONLY"
 [ "$SHELL_MODE" = 1 ] && append="$append dmabuf.shell=1"
 qemu=(qemu-system-aarch64 -M "$machine" "${board[@]}" -nographic -no-reboot -nic none

@@ -68,6 +68,16 @@ if [ ! -e "$obj/.ready" ]; then
 	say "  kernel $variant/$page: building (log: ${log#"$TOP"/})"
 	rm -rf "$obj"
 	mkdir -p "$obj"
+	# A superseded entry of this variant built from the same source seeds
+	# the build: Kbuild then recompiles only what the changed options
+	# reach (ccache cannot help there, since autoconf.h changes).
+	for old in "$KERNEL_CACHE/$variant-$pg"-*; do
+		[ -e "$old/.ready" ] && [ "$(readlink "$old/source")" = "$src" ] || continue
+		say "  kernel $variant/$page: starting from $(basename "$old")"
+		cp -a "$old/." "$obj/"
+		rm -f "$obj/.ready"
+		break
+	done
 	cc=aarch64-linux-gnu-gcc
 	command -v ccache >/dev/null && cc="ccache $cc"
 	kmake=(make -C "$src" O="$obj" ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- CC="$cc")

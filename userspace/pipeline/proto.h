@@ -30,7 +30,7 @@
 #include <libdma.h>
 
 #define PL_MAGIC	0x4c504950u	/* "PIPL" in little endian */
-#define PL_VERSION	1
+#define PL_VERSION	2
 #define PL_MAX_DEPTH	LDMA_MAX_FDS
 #define PL_MAX_STATS	6
 #define PL_NAME_LEN	16
@@ -87,7 +87,13 @@ struct pl_frame {
 	uint32_t seq;
 	uint64_t checksum;		/* hash of the buffer's bytes (see below) */
 	uint64_t t_start;		/* CLOCK_MONOTONIC ns: capture started */
+	/* Capture from a V4L2 device (flags & PL_FRAME_V4L2), else 0: */
+	uint32_t flags;
+	uint32_t v4l2_sequence;		/* struct v4l2_buffer's sequence */
+	uint64_t v4l2_timestamp;	/* and its timestamp, in ns */
 };
+
+#define PL_FRAME_V4L2	(1u << 0)	/* v4l2_sequence and v4l2_timestamp are set */
 
 struct pl_release {
 	uint32_t index;

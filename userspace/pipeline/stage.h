@@ -28,6 +28,7 @@
 #define PL_SOCK_DIR	"/tmp/pipeline"
 #define PL_GPU_SOCK	PL_SOCK_DIR "/gpu.sock"
 #define PL_DISPLAY_SOCK	PL_SOCK_DIR "/display.sock"
+#define PL_ENCODER_SOCK	PL_SOCK_DIR "/encoder.sock"
 
 /* --- log.c: messages and signals --- */
 
