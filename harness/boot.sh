@@ -24,9 +24,11 @@ dtb=$(board_dtb "$BOARD")
 
 rm -rf "$run"
 mkdir -p "$run"
-# vivid: one instance with a video capture node on vb2-dma-contig (32-bit
-# DMA mask) and a radio receiver, a node that cannot stream video.
-vivid="vivid.allocators=1 vivid.node_types=0x11"
+# vivid: two instances, each with a video capture node on vb2-dma-contig
+# (32-bit DMA mask). The first adds a radio receiver, a node that cannot
+# stream video; the second is there to be unplugged (its "Disconnect"
+# control) by selftests/pipeline/pipeline_v4l2_test, for good.
+vivid="vivid.n_devs=2 vivid.allocators=1,1 vivid.node_types=0x11,0x1"
 append="console=ttyAMA0 loglevel=5 log_buf_len=4M panic=-1 kunit.enable=1 $vivid${cmdline:+ $cmdline} dmabuf.suite=$suite"
 [ -n "${ONLY:-}" ] && append="$append dmabuf.only=$ONLY"
 [ "$SHELL_MODE" = 1 ] && append="$append dmabuf.shell=1"

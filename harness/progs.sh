@@ -32,7 +32,8 @@ sub selftests USERSPACE="$out/userspace" OUT="$out/selftests"
 put -t "$stage/usr/share/dmabuf/tests" "$out"/selftests/*_test
 
 sub selftests/pipeline USERSPACE="$out/userspace" OUT="$out/pipeline"
-put -t "$stage/usr/share/dmabuf/pipeline" "$out"/pipeline/*_test "$out/pipeline/demo"
+put -t "$stage/usr/share/dmabuf/pipeline" "$out"/pipeline/*_test "$out/pipeline/demo" \
+	"$out/pipeline/v4l2_ctrl"
 install -m 0644 -t "$stage/usr/share/dmabuf/pipeline" "$out/pipeline/lib.sh" \
 	"$out/pipeline/ktap_helpers.sh" "$out/pipeline/ktap.sh"
 # The KTAP shell helpers of init's module loads.

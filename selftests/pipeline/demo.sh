@@ -3,19 +3,24 @@
 # The demo (`make demo`, Documentation/pipeline.rst): camera -> gpu ->
 # display on the board's carveout heaps, with the stages' own report, the
 # heap statistics afterwards, and the last frame as a PNG.
-# Usage: demo.sh ARTIFACT_DIR   (DEMO_FRAMES=N, DEMO_SIZE=WxH)
+# The camera captures from vivid (DEMO_CAMERA=vivid, a V4L2 node or driver)
+# or, with DEMO_CAMERA=emulated, has the importer's camera device write
+# the test pattern.
+# Usage: demo.sh ARTIFACT_DIR   (DEMO_FRAMES=N, DEMO_SIZE=WxH, DEMO_CAMERA=)
 . "$(dirname "$0")/lib.sh"
 
 art=${1:-/tmp}
 frames=${DEMO_FRAMES:-60}
 size=${DEMO_SIZE:-640x480}
+source=${DEMO_CAMERA:-vivid}
 png=$art/pipeline-last-frame.png
 
 echo "demo: the board's heaps (dmabuf list):"
 dmabuf list 2>&1 | sed 's/^/demo:   /'
-echo "demo: camera -> gpu -> display: $frames frames of $size NV12, three processes, buffers passed over UNIX sockets"
+echo "demo: camera ($source) -> gpu -> display: $frames frames of $size NV12, three processes, buffers passed over UNIX sockets"
 PL_LIVE=1
 CAMERA_ARGS="--frames $frames --size $size --heap camera"
+[ "$source" = emulated ] || CAMERA_ARGS="$CAMERA_ARGS --v4l2 $source"
 GPU_ARGS="--heap display"
 DISPLAY_ARGS="--heap display --png $png"
 rm -f "$png"

@@ -2,11 +2,14 @@
 /*
  * camera: the first stage of the pipeline (Documentation/pipeline.rst).
  *
- * Allocates a ring of NV12 frames from a heap, has an importer device fill
- * each frame by DMA with the test pattern of pattern.h, and hands the
- * frames to gpu by index; gpu returns each one when it is done with it.
+ * Allocates a ring of NV12 frames from a heap and has them written either
+ * by a V4L2 capture device that imports them (--v4l2, V4L2_MEMORY_DMABUF)
+ * or by an importer device's DMA with the test pattern of pattern.h. It
+ * hands each frame by index to its consumers, gpu and encoder; a frame is
+ * reused once every consumer has returned it.
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,20 +17,40 @@
 
 #include <drm_fourcc.h>
 
+#include "bars.h"
 #include "pattern.h"
 #include "stage.h"
+#include "v4l2.h"
 
 /* A device that would need longer than this per frame is not used by default. */
 #define CAMERA_EDU_BUDGET_MS	1000
+#define CAMERA_MAX_PEERS	2
+/* Mismatching frames reported one by one; the rest are only counted. */
+#define CAMERA_MAX_REPORTS	5
+
+/* A consumer: gpu or encoder. */
+struct camera_peer {
+	const char *name;
+	const char *path;
+	int sock;
+};
 
 struct camera {
 	struct nv12_layout l;
 	uint32_t frames, timeout_s;
-	const char *heap, *out, *device;
-	int imp, sock;
+	const char *heap, *device, *source;
+	int imp;
 	struct imp_dev dev;
-	struct pl_ring ring;		/* the frames; busy: at gpu */
+	bool have_dev;			/* an importer device: writer or identity */
+	struct pl_v4l2 v4l2;		/* the capture device (fd -1: none) */
+	unsigned int queued;		/* frames queued at the capture device */
+	bool ending;			/* END sent: do not queue frames again */
+	struct camera_peer peers[CAMERA_MAX_PEERS];
+	unsigned int npeers;
+	uint8_t held[PL_MAX_DEPTH];	/* bit p: peers[p] holds the frame */
+	struct pl_ring ring;		/* the frames; busy: seq + 1 while held */
 	unsigned int in_flight;
+	uint32_t mismatches;
 	struct pl_samples capture;
 	uint8_t *model;			/* the frame as the CPU computes it */
 };
@@ -40,24 +63,33 @@ static void usage(FILE *f)
 		"  --frames N       frames to capture (default 60; 0: until SIGINT/SIGTERM)\n"
 		"  --depth N        frames in the ring, 1..%d (default 4)\n"
 		"  --heap NAME      heap of the frames (default camera)\n"
-		"  --device D       importer device that writes the frames: auto, camera,\n"
-		"                   edu or an index (default auto: edu if it is fast enough,\n"
-		"                   else the emulated camera)\n"
-		"  --out PATH       gpu's socket (default %s)\n"
-		"  --timeout S      give up on a silent peer after S seconds (default 60)\n",
+		"  --v4l2 DEV       capture from a V4L2 device, by /dev path or driver name\n"
+		"                   (vivid): it imports the frames (V4L2_MEMORY_DMABUF)\n"
+		"  --device D       else, the importer device that writes the frames: auto,\n"
+		"                   camera, edu or an index (default auto: edu if it is fast\n"
+		"                   enough, else the emulated camera)\n"
+		"  --out PATH       gpu's socket (default %s; none: no gpu)\n"
+		"  --encoder PATH   encoder's socket (default none)\n"
+		"  --timeout S      give up on a silent peer after S seconds (default 60)\n"
+		"exit status: 0 all frames good, 1 a bad frame or a failed device,\n"
+		"  2 usage, 3 a peer went away, 4 a peer misbehaved, 5 the heap does not\n"
+		"  fit the capture device\n",
 		PL_MAX_DEPTH, PL_GPU_SOCK);
 }
 
 static int parse(struct camera *c, int argc, char **argv)
 {
 	uint32_t size[2] = { 640, 480 };
+	const char *out = PL_GPU_SOCK, *encoder = "none";
 	const struct pl_opt opts[] = {
 		PL_OPT_WXH("size", size),
 		PL_OPT_NUMBER("frames", &c->frames, 0, UINT32_MAX, "frames"),
 		PL_OPT_NUMBER("depth", &c->ring.depth, 1, PL_MAX_DEPTH, "buffers"),
 		PL_OPT_STRING("heap", &c->heap),
+		PL_OPT_STRING("v4l2", &c->source),
 		PL_OPT_STRING("device", &c->device),
-		PL_OPT_STRING("out", &c->out),
+		PL_OPT_STRING("out", &out),
+		PL_OPT_STRING("encoder", &encoder),
 		PL_OPT_NUMBER("timeout", &c->timeout_s, 1, 3600, "seconds"),
 		PL_OPT_END
 	};
@@ -68,9 +100,12 @@ static int parse(struct camera *c, int argc, char **argv)
 	c->timeout_s = 60;
 	c->heap = "camera";
 	c->device = "auto";
-	c->out = PL_GPU_SOCK;
 	if (pl_options(argc, argv, opts, usage))
 		return -EINVAL;
+	if (strcmp(out, "none"))
+		c->peers[c->npeers++] = (struct camera_peer){ "gpu", out, -1 };
+	if (strcmp(encoder, "none"))
+		c->peers[c->npeers++] = (struct camera_peer){ "encoder", encoder, -1 };
 	w = size[0];
 	h = size[1];
 	if (nv12_layout_init(&c->l, w, h)) {
@@ -181,6 +216,7 @@ out:
 	return ret;
 }
 
+/* The importer device that writes the frames, mapped FROM_DEVICE. */
 static int setup_device(struct camera *c)
 {
 	unsigned int i;
@@ -199,6 +235,7 @@ static int setup_device(struct camera *c)
 		       "no such importer device that can do DMA here");
 		return ret == -EINVAL ? PL_EXIT_USAGE : PL_EXIT_FAIL;
 	}
+	c->have_dev = true;
 	for (i = 0; i < c->ring.depth; i++) {
 		ret = pl_importer_id(c->imp, &c->dev, c->ring.fds[i], IMP_FROM_DEVICE,
 				     &c->ring.imp[i], &c->ring.ids[i]);
@@ -212,6 +249,111 @@ static int setup_device(struct camera *c)
 			(unsigned long long)c->ring.ids[i].dma_addr, c->ring.ids[i].nents,
 			c->ring.ids[i].nents == 1 ? "" : "s", c->dev.name);
 	}
+	pl_info("filling frames by DMA through importer device %u '%s' (%s)", c->dev.index,
+		c->dev.name, imp_role_name(c->dev.role));
+	return 0;
+}
+
+/*
+ * The frames' identity for the consumers when a V4L2 device writes them:
+ * the inode always, the DMA address where the importer's camera device can
+ * map the frame (BIDIRECTIONAL, see stage.h).
+ */
+static void v4l2_identity(struct camera *c)
+{
+	unsigned int i;
+
+	for (i = 0; i < c->ring.depth; i++)
+		c->ring.ids[i].inode = pl_inode(c->ring.fds[i]);
+	c->imp = pl_importer_for(IMP_CAMERA, &c->dev);
+	if (c->imp < 0)
+		return;
+	c->have_dev = true;
+	for (i = 0; i < c->ring.depth; i++)
+		if (pl_importer_id(c->imp, &c->dev, c->ring.fds[i], IMP_BIDIRECTIONAL,
+				   &c->ring.imp[i], &c->ring.ids[i])) {
+			pl_info("importer device %s cannot map frame %u: DMA addresses are not compared",
+				c->dev.name, i);
+			memset(c->ring.ids, 0, sizeof(c->ring.ids));
+			for (i = 0; i < c->ring.depth; i++)
+				c->ring.ids[i].inode = pl_inode(c->ring.fds[i]);
+			return;
+		}
+}
+
+/* The capture device refused frame @i (@err): say why and what would fit. */
+static int v4l2_unfit(struct camera *c, unsigned int i, int err)
+{
+	char alt[256], segs[64] = "";
+
+	pl_heap_contiguous(c->heap, alt, sizeof(alt));
+	if (c->have_dev && c->ring.ids[i].nents > 1)
+		snprintf(segs, sizeof(segs), ", and this one is in %u DMA segments",
+			 c->ring.ids[i].nents);
+	if (err == PL_V4L2_REFUSED)
+		pl_err("heap '%s' does not fit %s (%s): the driver refused frame %u (VIDIOC_QBUF: %s): it needs each buffer in one contiguous DMA chunk%s; use a contiguous heap instead: %s",
+		       c->heap, c->v4l2.path, c->v4l2.driver, i, strerror(-err), segs,
+		       alt[0] ? alt : "none here");
+	else
+		pl_err("heap '%s' does not fit %s (%s): it cannot import frame %u (VIDIOC_QBUF: %s)%s; use a heap within the device's DMA reach: %s",
+		       c->heap, c->v4l2.path, c->v4l2.driver, i, strerror(-err),
+		       err == -ERANGE ? ": the buffer lies beyond its DMA mask" : "",
+		       alt[0] ? alt : "none here");
+	return PL_EXIT_HEAP;
+}
+
+/* Queue frame @i at the capture device. */
+static int v4l2_queue(struct camera *c, unsigned int i)
+{
+	int ret = pl_v4l2_qbuf(&c->v4l2, i, c->ring.fds[i], (uint32_t)c->l.size, 0);
+
+	if (!ret) {
+		c->queued++;
+		return 0;
+	}
+	if (ret == -ENODEV) {
+		pl_err("%s (%s) went away", c->v4l2.path, c->v4l2.driver);
+		return PL_EXIT_FAIL;
+	}
+	if (ret == PL_V4L2_REFUSED || ret == -ERANGE || ret == -EXDEV)
+		return v4l2_unfit(c, i, ret);
+	pl_err("%s (%s): VIDIOC_QBUF of frame %u: %s", c->v4l2.path, c->v4l2.driver, i,
+	       strerror(-ret));
+	return PL_EXIT_FAIL;
+}
+
+/*
+ * The capture device: NV12 at the ring's size, every frame imported and
+ * queued, streaming. The frames are mapped for the CPU, which checks them.
+ */
+static int setup_v4l2(struct camera *c)
+{
+	unsigned int i;
+	int ret;
+
+	ret = pl_v4l2_open(&c->v4l2, c->source, V4L2_BUF_TYPE_VIDEO_CAPTURE);
+	if (ret)
+		return ret == -ENOENT || ret == -ENOTTY ? PL_EXIT_USAGE : PL_EXIT_FAIL;
+	if (pl_v4l2_set_nv12(&c->v4l2, c->l.width, c->l.height, c->l.stride))
+		return PL_EXIT_USAGE;
+	ret = pl_v4l2_reqbufs(&c->v4l2, c->ring.depth);
+	if (ret)
+		return ret == -EOPNOTSUPP ? PL_EXIT_USAGE : PL_EXIT_FAIL;
+	v4l2_identity(c);
+	for (i = 0; i < c->ring.depth; i++) {
+		ret = ldma_map(c->ring.fds[i], 0, LDMA_READ, &c->ring.maps[i]);
+		if (ret) {
+			pl_err("cannot map frame %u for the CPU: %s", i, strerror(-ret));
+			return PL_EXIT_FAIL;
+		}
+		ret = v4l2_queue(c, i);
+		if (ret)
+			return ret;
+	}
+	if (pl_v4l2_streamon(&c->v4l2))
+		return PL_EXIT_FAIL;
+	pl_info("capturing from %s (%s, '%s') into heap '%s' by V4L2_MEMORY_DMABUF",
+		c->v4l2.path, c->v4l2.driver, c->v4l2.card, c->heap);
 	return 0;
 }
 
@@ -230,7 +372,7 @@ static int setup_ring(struct camera *c)
 	return 0;
 }
 
-static int send_ring(struct camera *c)
+static int send_ring(struct camera *c, struct camera_peer *p)
 {
 	struct ldma_meta *meta = c->ring.meta;
 	struct pl_msg hello;
@@ -238,6 +380,7 @@ static int send_ring(struct camera *c)
 
 	memset(&hello, 0, sizeof(hello));
 	for (i = 0; i < c->ring.depth; i++) {
+		memset(&meta[i], 0, sizeof(meta[i]));
 		meta[i].size = c->l.size;
 		snprintf(meta[i].heap, sizeof(meta[i].heap), "%s", c->heap);
 		meta[i].width = c->l.width;
@@ -251,135 +394,381 @@ static int send_ring(struct camera *c)
 		hello.u.hello.ids[i] = c->ring.ids[i];
 	}
 	snprintf(hello.u.hello.stage, sizeof(hello.u.hello.stage), "camera");
-	snprintf(hello.u.hello.device, sizeof(hello.u.hello.device), "%s", c->dev.name);
+	snprintf(hello.u.hello.device, sizeof(hello.u.hello.device), "%s",
+		 c->v4l2.fd >= 0 ? c->v4l2.card : c->dev.name);
 	hello.u.hello.depth = c->ring.depth;
 	hello.u.hello.frames = c->frames;
-	return pl_send_ring(c->sock, c->ring.fds, meta, &hello);
+	return pl_send_ring(p->sock, c->ring.fds, meta, &hello);
+}
+
+/* Tell every consumer still there that camera stops, and why. */
+static void abort_peers(struct camera *c, unsigned int type, const char *reason)
+{
+	unsigned int p;
+
+	for (p = 0; p < c->npeers; p++)
+		if (c->peers[p].sock >= 0)
+			pl_send_abort(c->peers[p].sock, type, "camera", reason);
+}
+
+/* Nobody holds frame @i any more: reuse it. */
+static int frame_free(struct camera *c, unsigned int i)
+{
+	c->ring.busy[i] = 0;
+	c->in_flight--;
+	return c->v4l2.fd >= 0 && !c->ending ? v4l2_queue(c, i) : 0;
 }
 
 /*
- * Take one message from gpu, waiting up to @timeout_ms. Return: 0 (a
- * buffer came back), -EAGAIN (@timeout_ms is 0 and nothing was there), or
- * an exit status if the run is over.
+ * Take one message from consumer @p, waiting up to @timeout_ms. Return: 0
+ * (a frame came back), -EAGAIN (@timeout_ms is 0 and nothing was there),
+ * or an exit status if the run is over.
  */
-static int handle_gpu(struct camera *c, int timeout_ms)
+static int handle_peer(struct camera *c, unsigned int p, int timeout_ms)
 {
+	struct camera_peer *peer = &c->peers[p];
 	char reason[PL_REASON_LEN];
 	struct pl_msg msg;
 	uint32_t i;
 	int ret, status;
 
-	ret = pl_recv(c->sock, &msg, timeout_ms);
+	ret = pl_recv(peer->sock, &msg, timeout_ms);
 	if ((ret == -ETIMEDOUT && timeout_ms == 0) || ret == -EINTR)
 		return -EAGAIN;	/* nothing yet; the caller looks at pl_stop */
 	if (ret == PL_RELEASE) {
 		i = msg.u.release.index;
-		if (i < c->ring.depth && c->ring.busy[i] &&
+		if (i < c->ring.depth && (c->held[i] & (1u << p)) &&
 		    (uint32_t)(c->ring.busy[i] - 1) == msg.u.release.seq) {
-			c->ring.busy[i] = 0;
-			c->in_flight--;
-			return 0;
+			c->held[i] &= (uint8_t)~(1u << p);
+			return c->held[i] ? 0 : frame_free(c, i);
 		}
-		pl_err("stopping: gpu released buffer %u (frame %u), which it does not hold",
-		       i, msg.u.release.seq);
-		pl_send_abort(c->sock, PL_REJECT, "camera", "RELEASE of a buffer gpu does not hold");
+		pl_err("stopping: %s released buffer %u (frame %u), which it does not hold",
+		       peer->name, i, msg.u.release.seq);
+		snprintf(reason, sizeof(reason), "RELEASE of a buffer %s does not hold", peer->name);
+		pl_send_abort(peer->sock, PL_REJECT, "camera", reason);
+		abort_peers(c, PL_ABORT, reason);
 		return PL_EXIT_PROTO;
 	}
-	status = pl_explain("gpu", ret, &msg, reason, sizeof(reason));
+	status = pl_explain(peer->name, ret, &msg, reason, sizeof(reason));
 	if (ret == -ETIMEDOUT)
-		pl_send_abort(c->sock, PL_ABORT, "camera", reason);
+		pl_send_abort(peer->sock, PL_ABORT, "camera", reason);
 	else if (status == PL_EXIT_PROTO && ret != PL_REJECT)
-		pl_send_abort(c->sock, PL_REJECT, "camera", reason);
+		pl_send_abort(peer->sock, PL_REJECT, "camera", reason);
+	close(peer->sock);
+	peer->sock = -1;
+	abort_peers(c, PL_ABORT, reason);
 	return status;
 }
 
-/* gpu cannot be told anything any more: say why. */
-static int send_failed(struct camera *c, int ret)
+/* A consumer cannot be told anything any more: say why, tell the others. */
+static int send_failed(struct camera *c, unsigned int p, int ret)
 {
 	char reason[PL_REASON_LEN];
+	int status;
 
-	return pl_send_failed(c->sock, "gpu", ret, reason, sizeof(reason));
+	status = pl_send_failed(c->peers[p].sock, c->peers[p].name, ret, reason, sizeof(reason));
+	close(c->peers[p].sock);
+	c->peers[p].sock = -1;
+	abort_peers(c, PL_ABORT, reason);
+	return status;
+}
+
+/* Nothing arrived for the timeout: blame a consumer that holds a frame. */
+static int timed_out(struct camera *c)
+{
+	char reason[PL_REASON_LEN];
+	struct pl_msg msg;
+	unsigned int p, i;
+	int status;
+
+	memset(&msg, 0, sizeof(msg));
+	for (p = 0; p < c->npeers; p++)
+		for (i = 0; i < c->ring.depth; i++) {
+			if (!(c->held[i] & (1u << p)))
+				continue;
+			status = pl_explain(c->peers[p].name, -ETIMEDOUT, &msg, reason,
+					    sizeof(reason));
+			abort_peers(c, PL_ABORT, reason);
+			return status;
+		}
+	pl_err("%s (%s) delivered no frame for %u s", c->v4l2.path, c->v4l2.driver, c->timeout_s);
+	abort_peers(c, PL_ABORT, "the capture device delivered no frame");
+	return PL_EXIT_FAIL;
+}
+
+/*
+ * Wait up to @timeout_ms for the consumers' messages and, if @frame, for a
+ * captured frame. Return: 0 (something arrived), -ETIMEDOUT, -EAGAIN (a
+ * signal), or an exit status.
+ */
+static int wait_any(struct camera *c, int timeout_ms, bool frame)
+{
+	struct pollfd pfd[CAMERA_MAX_PEERS + 1];
+	unsigned int n = 0, p;
+	int ret;
+
+	for (p = 0; p < c->npeers; p++)
+		pfd[n++] = (struct pollfd){ .fd = c->peers[p].sock, .events = POLLIN };
+	if (frame)
+		pfd[n++] = (struct pollfd){ .fd = c->v4l2.fd, .events = POLLIN };
+	ret = poll(pfd, n, timeout_ms);
+	if (ret < 0)
+		return -EAGAIN;
+	if (!ret)
+		return -ETIMEDOUT;
+	for (p = 0; p < c->npeers; p++) {
+		if (!pfd[p].revents)
+			continue;
+		ret = handle_peer(c, p, 0);
+		if (ret > 0)
+			return ret;
+	}
+	return 0;
+}
+
+/* Importer mode: the device writes frame @seq into buffer seq % depth. */
+static int next_fill(struct camera *c, uint32_t seq, struct pl_frame *f)
+{
+	int timeout_ms = (int)c->timeout_s * 1000, ret;
+	unsigned int i = seq % c->ring.depth;
+	uint64_t t;
+
+	while (c->ring.busy[i] && !pl_stop) {
+		ret = wait_any(c, timeout_ms, false);
+		if (ret == -ETIMEDOUT)
+			return timed_out(c);
+		if (ret > 0)
+			return ret;
+	}
+	if (pl_stop)
+		return -EINTR;
+	t = pl_now();
+	ret = capture(c, i, seq);
+	if (ret) {
+		pl_err("frame %u: importer device %s failed to write buffer %u: %s",
+		       seq, c->dev.name, i, strerror(-ret));
+		abort_peers(c, PL_ABORT, "the capture device failed");
+		return PL_EXIT_FAIL;
+	}
+	pl_samples_add(&c->capture, pl_now() - t);
+	/* The checksum of what the device should have written. */
+	pattern_render(&c->l, seq, c->model);
+	f->index = i;
+	f->checksum = IMP_HASH_INIT;
+	imp_hash(&f->checksum, c->model, c->l.size);
+	f->t_start = t;
+	return 0;
+}
+
+/*
+ * The frame the capture device wrote into buffer @i: check vivid's bars
+ * and take its checksum for the consumers.
+ *
+ * The driver writes with the CPU through the exporter's vmap and does not
+ * bracket those writes (vb2 calls no dma_buf_end_cpu_access() for it): on
+ * a cached heap they sit dirty in the CPU's caches, and the next
+ * invalidate for a non-coherent mapping of the frame (the driver's own,
+ * for DMA_FROM_DEVICE, at the CPU access below) may discard them. camera
+ * closes the driver's write bracket for it (DMA_BUF_SYNC_END | WRITE,
+ * which cleans the lines) before it opens its own.
+ */
+static int v4l2_check(struct camera *c, unsigned int i, struct pl_frame *f)
+{
+	const uint8_t *frame = ldma_map_addr(c->ring.maps[i]);
+	struct bars_bar bars[BARS_COUNT];
+	char why[256];
+	int ret;
+
+	ret = ldma_cpu_end(c->ring.fds[i], LDMA_WRITE);
+	if (!ret)
+		ret = ldma_cpu_begin(c->ring.fds[i], LDMA_READ);
+	if (ret) {
+		pl_err("frame %u: CPU access to buffer %u failed: %s", f->seq, i, strerror(-ret));
+		return PL_EXIT_FAIL;
+	}
+	if (bars_check(&c->l, frame, bars, why, sizeof(why))) {
+		if (c->mismatches++ < CAMERA_MAX_REPORTS)
+			pl_err("frame %u (V4L2 sequence %u): MISMATCH: %s", f->seq,
+			       f->v4l2_sequence, why);
+	} else if (!f->seq) {
+		pl_info("frame 0 holds the 75%% colour bars: Y' %u %u %u %u %u %u %u %u",
+			bars[0].y, bars[1].y, bars[2].y, bars[3].y, bars[4].y, bars[5].y,
+			bars[6].y, bars[7].y);
+	}
+	f->checksum = IMP_HASH_INIT;
+	imp_hash(&f->checksum, frame, c->l.size);
+	ret = ldma_cpu_end(c->ring.fds[i], LDMA_READ);
+	if (ret) {
+		pl_err("frame %u: CPU access to buffer %u failed: %s", f->seq, i, strerror(-ret));
+		return PL_EXIT_FAIL;
+	}
+	return 0;
+}
+
+/* The capture device failed: say so, and tell the consumers. */
+static int v4l2_failed(struct camera *c, const struct pl_frame *f, const char *what)
+{
+	pl_err("frame %u: %s (%s): %s", f->seq, c->v4l2.path, c->v4l2.driver, what);
+	abort_peers(c, PL_ABORT, "the capture device failed");
+	return PL_EXIT_FAIL;
+}
+
+/* V4L2 mode: the next frame the capture device delivers, in any buffer. */
+static int next_v4l2(struct camera *c, struct pl_frame *f)
+{
+	int timeout_ms = (int)c->timeout_s * 1000, ret;
+	struct v4l2_buffer b;
+	uint64_t now;
+
+	for (;;) {
+		if (pl_stop)
+			return -EINTR;
+		ret = c->queued ? pl_v4l2_dqbuf(&c->v4l2, &b, 0) : -ETIMEDOUT;
+		if (!ret)
+			break;
+		if (ret == -EIO)
+			return v4l2_failed(c, f, "the driver marked a buffer as failed");
+		if (ret == -ENODEV)
+			return v4l2_failed(c, f, "the device went away");
+		if (ret != -ETIMEDOUT && ret != -EINTR)
+			return v4l2_failed(c, f, strerror(-ret));
+		ret = wait_any(c, timeout_ms, c->queued);
+		if (ret == -ETIMEDOUT)
+			return timed_out(c);
+		if (ret > 0)
+			return ret;
+	}
+	now = pl_now();
+	c->queued--;
+	if (b.index >= c->ring.depth || c->ring.busy[b.index])
+		return v4l2_failed(c, f, "the driver returned a buffer it does not hold");
+	f->index = b.index;
+	f->flags = PL_FRAME_V4L2;
+	f->v4l2_sequence = b.sequence;
+	f->v4l2_timestamp = (uint64_t)b.timestamp.tv_sec * 1000000000u +
+			    (uint64_t)b.timestamp.tv_usec * 1000u;
+	/* V4L2 timestamps are CLOCK_MONOTONIC, like pl_now(). */
+	f->t_start = f->v4l2_timestamp && f->v4l2_timestamp <= now ? f->v4l2_timestamp : now;
+	pl_samples_add(&c->capture, now - f->t_start);
+	return v4l2_check(c, b.index, f);
+}
+
+/* Hand frame @f to every consumer, then take back what they returned. */
+static int deliver(struct camera *c, const struct pl_frame *f)
+{
+	struct pl_msg msg;
+	unsigned int p;
+	int ret;
+
+	c->ring.busy[f->index] = (int)f->seq + 1;
+	c->in_flight++;
+	for (p = 0; p < c->npeers; p++) {
+		memset(&msg, 0, sizeof(msg));
+		msg.u.frame = *f;
+		ret = pl_send(c->peers[p].sock, &msg, PL_FRAME);
+		if (ret)
+			return send_failed(c, p, ret);
+		c->held[f->index] |= (uint8_t)(1u << p);
+	}
+	if (!c->held[f->index]) {
+		ret = frame_free(c, f->index);
+		if (ret)
+			return ret;
+	}
+	while (!(ret = wait_any(c, 0, false)))
+		;
+	return ret > 0 ? ret : 0;
 }
 
 static int send_end(struct camera *c, uint32_t frames)
 {
 	struct pl_msg msg;
+	unsigned int p;
+	int ret;
 
 	memset(&msg, 0, sizeof(msg));
 	msg.u.end.frames = frames;
+	msg.u.end.mismatches = c->mismatches;
 	msg.u.end.nstats = 1;
 	pl_samples_stat(&c->capture, &msg.u.end.stats[0]);
-	return pl_send(c->sock, &msg, PL_END);
+	for (p = 0; p < c->npeers; p++) {
+		ret = pl_send(c->peers[p].sock, &msg, PL_END);
+		if (ret)
+			return send_failed(c, p, ret);
+	}
+	return 0;
 }
 
 static int run(struct camera *c)
 {
 	int timeout_ms = (int)c->timeout_s * 1000, ret;
-	unsigned int i = 0;
-	struct pl_msg msg;
+	struct pl_frame f;
 	uint32_t seq;
-	uint64_t t;
 
-	for (seq = 0; !c->frames || seq < c->frames; seq++, i = (i + 1) % c->ring.depth) {
-		while (c->ring.busy[i] && !pl_stop) {
-			ret = handle_gpu(c, timeout_ms);
-			if (ret > 0)
-				return ret;
-		}
-		if (pl_stop)
+	for (seq = 0; !c->frames || seq < c->frames; seq++) {
+		memset(&f, 0, sizeof(f));
+		f.seq = seq;
+		ret = c->v4l2.fd >= 0 ? next_v4l2(c, &f) : next_fill(c, seq, &f);
+		if (ret == -EINTR)
 			break;
-
-		t = pl_now();
-		ret = capture(c, i, seq);
-		if (ret) {
-			pl_err("frame %u: importer device %s failed to write buffer %u: %s",
-			       seq, c->dev.name, i, strerror(-ret));
-			pl_send_abort(c->sock, PL_ABORT, "camera", "the capture device failed");
-			return PL_EXIT_FAIL;
-		}
-		pl_samples_add(&c->capture, pl_now() - t);
-
-		/* The checksum of what the device should have written. */
-		pattern_render(&c->l, seq, c->model);
-		memset(&msg, 0, sizeof(msg));
-		msg.u.frame.index = i;
-		msg.u.frame.seq = seq;
-		msg.u.frame.checksum = IMP_HASH_INIT;
-		imp_hash(&msg.u.frame.checksum, c->model, c->l.size);
-		msg.u.frame.t_start = t;
-		ret = pl_send(c->sock, &msg, PL_FRAME);
+		if (!ret)
+			ret = deliver(c, &f);
 		if (ret)
-			return send_failed(c, ret);
-		c->ring.busy[i] = (int)seq + 1;
-		c->in_flight++;
-		/* Take back whatever gpu has returned meanwhile. */
-		while (!(ret = handle_gpu(c, 0)))
-			;
-		if (ret > 0)
 			return ret;
 	}
 	if (pl_stop)
 		pl_info("interrupted: ending the stream after %u frames", seq);
+	c->ending = true;
 	ret = send_end(c, seq);
 	if (ret)
-		return send_failed(c, ret);
-	/* gpu returns every buffer before it hangs up. */
+		return ret;
+	/* The consumers return every frame before they hang up. */
 	while (c->in_flight) {
-		ret = handle_gpu(c, timeout_ms);
+		ret = wait_any(c, timeout_ms, false);
+		if (ret == -ETIMEDOUT)
+			return timed_out(c);
 		if (ret > 0)
 			return ret;
 	}
-	pl_info("%u frames captured by %s", seq, c->dev.name);
+	pl_info("%u frames captured by %s%s", seq,
+		c->v4l2.fd >= 0 ? c->v4l2.card : c->dev.name,
+		c->v4l2.fd >= 0 ? ", each checked for the colour bars" : "");
+	if (c->mismatches) {
+		pl_err("%u of %u frames did not hold the colour bars", c->mismatches, seq);
+		return PL_EXIT_FAIL;
+	}
 	return PL_EXIT_OK;
+}
+
+static int connect_peers(struct camera *c)
+{
+	unsigned int p;
+	int ret;
+
+	for (p = 0; p < c->npeers; p++) {
+		c->peers[p].sock = pl_connect(c->peers[p].path, (int)c->timeout_s * 1000);
+		if (c->peers[p].sock < 0) {
+			pl_err("cannot connect to %s at %s: %s", c->peers[p].name,
+			       c->peers[p].path, strerror(-c->peers[p].sock));
+			abort_peers(c, PL_ABORT, "camera could not reach all its consumers");
+			return PL_EXIT_PEER;
+		}
+		ret = send_ring(c, &c->peers[p]);
+		if (ret)
+			return send_failed(c, p, ret);
+	}
+	return 0;
 }
 
 int main(int argc, char **argv)
 {
 	struct camera c;
+	unsigned int p;
 	int ret;
 
 	memset(&c, 0, sizeof(c));
-	c.imp = c.sock = -1;
+	c.imp = -1;
+	c.v4l2.fd = -1;
 	pl_ring_init(&c.ring);
 	pl_init("camera");
 	if (parse(&c, argc, argv))
@@ -387,7 +776,7 @@ int main(int argc, char **argv)
 
 	ret = setup_ring(&c);
 	if (!ret)
-		ret = setup_device(&c);
+		ret = c.source ? setup_v4l2(&c) : setup_device(&c);
 	if (ret)
 		goto out;
 	c.model = malloc(c.l.size);
@@ -396,23 +785,18 @@ int main(int argc, char **argv)
 		ret = PL_EXIT_FAIL;
 		goto out;
 	}
-	pl_info("filling frames by DMA through importer device %u '%s' (%s)", c.dev.index,
-		c.dev.name, imp_role_name(c.dev.role));
-
-	c.sock = pl_connect(c.out, (int)c.timeout_s * 1000);
-	if (c.sock < 0) {
-		pl_err("cannot connect to gpu at %s: %s", c.out, strerror(-c.sock));
-		ret = PL_EXIT_PEER;
-		goto out;
-	}
-	ret = send_ring(&c);
-	ret = ret ? send_failed(&c, ret) : run(&c);
+	ret = connect_peers(&c);
+	if (!ret)
+		ret = run(&c);
 out:
+	/* The capture device lets go of the frames first. */
+	pl_v4l2_close(&c.v4l2);
 	/* Closing the importer detaches every buffer. */
 	if (c.imp >= 0)
 		close(c.imp);
-	if (c.sock >= 0)
-		close(c.sock);
+	for (p = 0; p < c.npeers; p++)
+		if (c.peers[p].sock >= 0)
+			close(c.peers[p].sock);
 	pl_ring_release(&c.ring, -1, -1);
 	pl_samples_free(&c.capture);
 	free(c.model);

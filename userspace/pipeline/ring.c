@@ -143,3 +143,22 @@ void pl_ring_release(struct pl_ring *r, int drm_fd, int imp_fd)
 		r->fds[i] = -1;
 	}
 }
+
+void pl_heap_contiguous(const char *except, char *buf, size_t len)
+{
+	struct ldma_heap_info info;
+	char names[512], *name, *save;
+	size_t n = 0;
+
+	buf[0] = '\0';
+	if (ldma_heap_names(NULL, names, sizeof(names)) < 0)
+		return;
+	for (name = strtok_r(names, " ", &save); name; name = strtok_r(NULL, " ", &save)) {
+		if (!strcmp(name, except) || ldma_heap_query(NULL, name, &info) ||
+		    info.contiguous != LDMA_YES)
+			continue;
+		n += (size_t)snprintf(buf + n, n < len ? len - n : 0, "%s%s", n ? ", " : "", name);
+		if (n >= len)
+			break;
+	}
+}

@@ -24,6 +24,7 @@
 #define PL_EXIT_USAGE	2	/* bad option, unknown heap, frames that do not fit */
 #define PL_EXIT_PEER	3	/* another stage went away or gave up */
 #define PL_EXIT_PROTO	4	/* a peer sent malformed buffers or messages */
+#define PL_EXIT_HEAP	5	/* the heap's buffers do not fit a device */
 
 #define PL_SOCK_DIR	"/tmp/pipeline"
 #define PL_GPU_SOCK	PL_SOCK_DIR "/gpu.sock"
@@ -167,6 +168,8 @@ int pl_alloc_ring(const char *heap, uint64_t size, unsigned int n,
 		  const char *prefix, const char *what, int *fds);
 /* Human summary of a heap's capabilities ("contiguous, cached"). */
 void pl_heap_caps(const char *heap, char *buf, size_t len);
+/* The heaps that publish contiguous buffers, but @except, as "a, b, c". */
+void pl_heap_contiguous(const char *except, char *buf, size_t len);
 
 /* --- identity.c: the proof that buffers are shared --- */
 

@@ -128,7 +128,7 @@ int pl_v4l2_open(struct pl_v4l2 *v, const char *what, uint32_t type)
 	return -ENOENT;
 }
 
-int pl_v4l2_set_nv12(struct pl_v4l2 *v, uint32_t width, uint32_t height)
+int pl_v4l2_set_nv12(struct pl_v4l2 *v, uint32_t width, uint32_t height, uint32_t stride)
 {
 	struct v4l2_format f;
 	struct v4l2_pix_format *p = &f.fmt.pix;
@@ -141,7 +141,7 @@ int pl_v4l2_set_nv12(struct pl_v4l2 *v, uint32_t width, uint32_t height)
 	p->height = height;
 	p->pixelformat = V4L2_PIX_FMT_NV12;
 	p->field = V4L2_FIELD_NONE;
-	p->bytesperline = width;
+	p->bytesperline = stride;
 	ret = xioctl(v->fd, VIDIOC_S_FMT, &f);
 	if (ret) {
 		pl_err("%s (%s) refuses NV12 %ux%u: VIDIOC_S_FMT: %s", v->path, v->driver,
@@ -150,13 +150,13 @@ int pl_v4l2_set_nv12(struct pl_v4l2 *v, uint32_t width, uint32_t height)
 	}
 	v->fmt = *p;
 	if (p->pixelformat == V4L2_PIX_FMT_NV12 && p->width == width && p->height == height &&
-	    p->bytesperline == width && p->sizeimage >= width * height / 2 * 3 &&
+	    p->bytesperline == stride && p->sizeimage >= stride * height / 2 * 3 &&
 	    (p->field == V4L2_FIELD_NONE || p->field == V4L2_FIELD_ANY))
 		return 0;
 	memcpy(fcc, &p->pixelformat, 4);
 	fcc[4] = '\0';
 	pl_err("%s (%s) does not take NV12 %ux%u with %u-byte lines: it offers %.4s %ux%u, %u-byte lines, field %u",
-	       v->path, v->driver, width, height, width, fcc, p->width, p->height,
+	       v->path, v->driver, width, height, stride, fcc, p->width, p->height,
 	       p->bytesperline, p->field);
 	return -EINVAL;
 }

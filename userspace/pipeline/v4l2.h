@@ -52,12 +52,12 @@ int pl_v4l2_open(struct pl_v4l2 *v, const char *what, uint32_t type);
 /*
  * pl_v4l2_set_nv12() - set single-planar NV12 at @width x @height
  *
- * The driver must take exactly that, with lines of @width bytes and the
+ * The driver must take exactly that, with lines of @stride bytes and the
  * chroma plane right after the luma plane, the layout the pipeline's
- * buffers have. Return: 0, or -EINVAL with the format the driver offered
+ * buffers have (struct nv12_layout). Return: 0, or -EINVAL with the format the driver offered
  * instead printed.
  */
-int pl_v4l2_set_nv12(struct pl_v4l2 *v, uint32_t width, uint32_t height);
+int pl_v4l2_set_nv12(struct pl_v4l2 *v, uint32_t width, uint32_t height, uint32_t stride);
 
 /*
  * pl_v4l2_reqbufs() - @count DMABUF buffers on the queue (0 frees them)
