@@ -104,6 +104,37 @@ def rejects_other_warning_in_cma_window():
     return len(judge.kernel_reports(log)) == 1
 
 
+VIVID_SYNC = ("[    7.2] DMA-API: vivid vivid.0: device driver syncs DMA memory with different "
+              "direction [device address=0x00000000b9d00000] [size=462848 bytes] "
+              "[mapped with DMA_FROM_DEVICE] [synced with DMA_TO_DEVICE]")
+
+
+@case
+def allows_mainline_heap_sync_direction_against_vivid_in_its_window():
+    block = list(WARN_BLOCK)
+    block[1] = VIVID_SYNC
+    log = (["dmabuf-runner: begin vivid-mainline-system"] + block
+           + ["dmabuf-runner: end vivid-mainline-system"])
+    return judge.kernel_reports(log) == []
+
+
+@case
+def rejects_vivid_reports_on_our_carveouts():
+    block = list(WARN_BLOCK)
+    block[1] = VIVID_SYNC
+    # A carveout heap never opens a vivid-mainline window: ours must be clean.
+    log = ["dmabuf-runner: begin pipeline_vivid_test"] + block
+    return len(judge.kernel_reports(log)) == 1
+
+
+@case
+def rejects_other_vivid_reports_in_the_mainline_window():
+    block = list(WARN_BLOCK)
+    block[1] = VIVID_SYNC.replace("[synced with DMA_TO_DEVICE]", "[synced with DMA_BIDIRECTIONAL]")
+    log = ["dmabuf-runner: begin vivid-mainline-reserved"] + block
+    return len(judge.kernel_reports(log)) == 1
+
+
 @case
 def rejects_kasan_lockdep_and_bug_lines():
     logs = [["[ 1.0] BUG: KASAN: slab-use-after-free in contig_release+0x10"],

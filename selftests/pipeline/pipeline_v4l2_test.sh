@@ -54,18 +54,18 @@ ktap_status $? format_vivid_does_not_take_is_refused
 "$PIPELINE_BIN/camera" --out none --timeout 60 --v4l2 vivid-001-vid-cap --heap camera \
 	--frames 0 >"$PL_DIR/out" 2>&1 &
 pid=$!
-ok=1
+unplugged=1
 if wait_for "$PL_DIR/out" "frame 0 holds the 75% colour bars" 60; then
 	dev=$(sed -n "s/^camera: capturing from \(\/dev\/video[0-9]*\) .*/\1/p" "$PL_DIR/out")
 	"$(dirname "$0")/v4l2_ctrl" "$dev" Disconnect 1
 	pl_wait "$pid" 60
 	rc=$?
-	[ "$rc" = 1 ] && grep -q "(vivid): the device went away" "$PL_DIR/out" && ok=0
+	[ "$rc" = 1 ] && grep -q "(vivid): the device went away" "$PL_DIR/out" && unplugged=0
 	echo "# camera exit status $rc after $dev was unplugged"
 fi
 kill -9 "$pid" 2>/dev/null
 sed 's/^/# /' "$PL_DIR/out"
-ktap_status $ok device_unplugged_mid_stream_stops_cleanly
+ktap_status $unplugged device_unplugged_mid_stream_stops_cleanly
 
 heaps_idle $HEAPS
 ktap_status $? heap_stats_back_to_zero

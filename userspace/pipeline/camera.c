@@ -37,7 +37,7 @@ struct camera_peer {
 
 struct camera {
 	struct nv12_layout l;
-	uint32_t frames, timeout_s;
+	uint32_t frames, timeout_s, flush;
 	const char *heap, *device, *source;
 	int imp;
 	struct imp_dev dev;
@@ -65,6 +65,8 @@ static void usage(FILE *f)
 		"  --heap NAME      heap of the frames (default camera)\n"
 		"  --v4l2 DEV       capture from a V4L2 device, by /dev path or driver name\n"
 		"                   (vivid): it imports the frames (V4L2_MEMORY_DMABUF)\n"
+		"  --flush 0|1      close the capture driver's CPU write bracket for it\n"
+		"                   (default 1; 0 shows what skipping it does, see v4l2_check())\n"
 		"  --device D       else, the importer device that writes the frames: auto,\n"
 		"                   camera, edu or an index (default auto: edu if it is fast\n"
 		"                   enough, else the emulated camera)\n"
@@ -87,6 +89,7 @@ static int parse(struct camera *c, int argc, char **argv)
 		PL_OPT_NUMBER("depth", &c->ring.depth, 1, PL_MAX_DEPTH, "buffers"),
 		PL_OPT_STRING("heap", &c->heap),
 		PL_OPT_STRING("v4l2", &c->source),
+		PL_OPT_NUMBER("flush", &c->flush, 0, 1, NULL),
 		PL_OPT_STRING("device", &c->device),
 		PL_OPT_STRING("out", &out),
 		PL_OPT_STRING("encoder", &encoder),
@@ -100,6 +103,7 @@ static int parse(struct camera *c, int argc, char **argv)
 	c->timeout_s = 60;
 	c->heap = "camera";
 	c->device = "auto";
+	c->flush = 1;
 	if (pl_options(argc, argv, opts, usage))
 		return -EINVAL;
 	if (strcmp(out, "none"))
@@ -570,7 +574,8 @@ static int next_fill(struct camera *c, uint32_t seq, struct pl_frame *f)
  * invalidate for a non-coherent mapping of the frame (the driver's own,
  * for DMA_FROM_DEVICE, at the CPU access below) may discard them. camera
  * closes the driver's write bracket for it (DMA_BUF_SYNC_END | WRITE,
- * which cleans the lines) before it opens its own.
+ * which cleans the lines) before it opens its own. Under the importer's
+ * cache model a run with --flush 0 loses every frame on a cached heap.
  */
 static int v4l2_check(struct camera *c, unsigned int i, struct pl_frame *f)
 {
@@ -579,7 +584,7 @@ static int v4l2_check(struct camera *c, unsigned int i, struct pl_frame *f)
 	char why[256];
 	int ret;
 
-	ret = ldma_cpu_end(c->ring.fds[i], LDMA_WRITE);
+	ret = c->flush ? ldma_cpu_end(c->ring.fds[i], LDMA_WRITE) : 0;
 	if (!ret)
 		ret = ldma_cpu_begin(c->ring.fds[i], LDMA_READ);
 	if (ret) {
