@@ -26,7 +26,7 @@ put "$out/dmabuf-heap" "$stage/usr/share/dmabuf/upstream/dmabuf-heap"
 sub userspace cli imp pipeline guest-tests lib OUT="$out/userspace"
 put "$out/userspace/dmabuf" "$stage/usr/bin/dmabuf"
 put -t "$stage/usr/share/dmabuf/tests" "$out"/userspace/tests/libdma_*_test
-put -t "$stage/usr/bin" "$out"/userspace/pipeline/{camera,gpu,display}
+put -t "$stage/usr/bin" "$out"/userspace/pipeline/{camera,gpu,display,encoder}
 
 sub selftests USERSPACE="$out/userspace" OUT="$out/selftests"
 put -t "$stage/usr/share/dmabuf/tests" "$out"/selftests/*_test
