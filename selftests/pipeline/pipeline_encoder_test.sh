@@ -27,6 +27,10 @@ enc_stop() {
 	rm -rf "$PL_DIR"
 }
 
+fsize() {
+	if [ -f "$1" ]; then wc -c <"$1"; else echo 0; fi
+}
+
 # The size the encoder reported ("..., N bytes, ...").
 reported_bytes() {
 	sed -n 's/.* I-frames), \([0-9]*\) bytes,.*/\1/p' "$PL_DIR/encoder.out"
@@ -65,7 +69,7 @@ ktap_status $? every_frame_above_the_psnr_floor
 grep -q "^encoder: zero copy 4/4 buffers" "$PL_DIR/encoder.out"
 ktap_status $? buffers_travel_without_copies
 # Every frame starts with the FWHT magic; the file holds what was reported.
-size=$(wc -c <"$STREAM" 2>/dev/null || echo 0)
+size=$(fsize "$STREAM")
 magic=$(od -An -tx1 -N8 "$STREAM" 2>/dev/null | tr -d ' \n')
 echo "# stream $STREAM: $size bytes, reported $(reported_bytes), starts with $magic"
 [ "$size" -gt 0 ] && [ "$size" = "$(reported_bytes)" ] && [ "$magic" = 4f4f4f4fffffffff ]
@@ -75,25 +79,27 @@ ktap_status $? heaps_empty_after_encoding
 enc_stop
 
 for victim in encoder camera; do
-	enc_start "--frames 0" "--stream $PL_DIR/kill.fwht"
+	KILLED=$ART/encoder-killed.fwht
+	rm -f "$KILLED"
+	enc_start "--frames 0" "--stream $KILLED"
 	# Under way once a few frames are in the stream.
 	n=600
-	while [ "$(wc -c <"$PL_DIR/kill.fwht" 2>/dev/null || echo 0)" -lt 4096 ] && [ "$n" -gt 0 ]; do
+	while [ "$(fsize "$KILLED")" -lt 4096 ] && [ "$n" -gt 0 ]; do
 		sleep 0.2
 		n=$((n - 1))
 	done
 	if [ "$victim" = encoder ]; then
-		kill -9 "$ENC_PID"
+		kill -9 "$ENC_PID" 2>/dev/null
 		other=camera
 		pl_wait "$CAM_PID"
 	else
-		kill -9 "$CAM_PID"
+		kill -9 "$CAM_PID" 2>/dev/null
 		other=encoder
 		pl_wait "$ENC_PID"
 	fi
 	rc=$?
 	wait 2>/dev/null
-	echo "# killed $victim after $(wc -c <"$PL_DIR/kill.fwht") stream bytes; $other exited with status $rc"
+	echo "# killed $victim after $(fsize "$KILLED") stream bytes; $other exited with status $rc"
 	pl_log $other
 	# camera names its downstream peer "gpu", whoever it is.
 	[ "$victim" = encoder ] && said="gpu went away" || said="camera went away"

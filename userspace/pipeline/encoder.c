@@ -47,6 +47,7 @@ struct encoder {
 	uint64_t bytes;
 	double *psnr_y, *psnr_c;	/* per frame, the first @psnr_cap */
 	size_t psnr_cap;
+	double min_y[2], min_c[2];	/* lowest PSNR of [0] P-frames, [1] I-frames */
 	unsigned int max_y, max_c;
 	struct pl_samples encode, decode;
 };
@@ -274,7 +275,7 @@ static int start_decoding(struct encoder *e)
 
 /* Decode @n bytes of compressed frame @comp and compare it with @f's source. */
 static int check_frame(struct encoder *e, const struct pl_frame *f, const void *comp,
-		       uint32_t n)
+		       uint32_t n, bool intra)
 {
 	struct pl_codec *c = &e->dec;
 	const uint8_t *src = ldma_map_addr(e->ring.maps[f->index]);
@@ -317,6 +318,10 @@ static int check_frame(struct encoder *e, const struct pl_frame *f, const void *
 		e->psnr_y[e->frames] = d.psnr_y;
 		e->psnr_c[e->frames] = d.psnr_c;
 	}
+	if (d.psnr_y < e->min_y[intra])
+		e->min_y[intra] = d.psnr_y;
+	if (d.psnr_c < e->min_c[intra])
+		e->min_c[intra] = d.psnr_c;
 	if (d.max_y > e->max_y)
 		e->max_y = d.max_y;
 	if (d.max_c > e->max_c)
@@ -327,6 +332,21 @@ static int check_frame(struct encoder *e, const struct pl_frame *f, const void *
 		e->mismatches++;
 	}
 	return pl_v4l2_qbuf(&c->cap, b.index, fd, (uint32_t)e->l.size, 0);
+}
+
+/*
+ * The frame's type, from its header (codec-fwht.h: struct fwht_cframe_hdr,
+ * big-endian flags after the magic, version, width and height): vicodec's
+ * encoder sets no V4L2_BUF_FLAG_KEYFRAME.
+ */
+static bool is_iframe(const uint8_t *p, uint32_t n)
+{
+	uint32_t flags;
+
+	if (n < 24)
+		return false;
+	flags = (uint32_t)p[20] << 24 | (uint32_t)p[21] << 16 | (uint32_t)p[22] << 8 | p[23];
+	return flags & V4L2_FWHT_FL_I_FRAME;
 }
 
 static int write_all(int fd, const uint8_t *p, size_t n)
@@ -374,6 +394,7 @@ static int encode_frame(struct encoder *e, const struct pl_frame *f)
 	struct v4l2_buffer b, ob;
 	uint64_t t = pl_now();
 	const uint8_t *comp;
+	bool intra;
 
 	ret = ldma_cpu_begin(fd, LDMA_READ);
 	if (ret) {
@@ -399,7 +420,8 @@ static int encode_frame(struct encoder *e, const struct pl_frame *f)
 	pl_samples_add(&e->encode, pl_now() - t);
 	comp = pl_codec_addr(c, &c->cap, b.index);
 	e->bytes += b.bytesused;
-	e->iframes += !!(b.flags & V4L2_BUF_FLAG_KEYFRAME);
+	intra = is_iframe(comp, b.bytesused);
+	e->iframes += intra;
 	if (e->stream >= 0) {
 		ret = write_all(e->stream, comp, b.bytesused);
 		if (ret) {
@@ -408,7 +430,7 @@ static int encode_frame(struct encoder *e, const struct pl_frame *f)
 		}
 	}
 	if (e->verifying) {
-		ret = check_frame(e, f, comp, b.bytesused);
+		ret = check_frame(e, f, comp, b.bytesused, intra);
 		if (ret) {
 			pl_err("frame %u: the decode check failed: %s", f->seq, strerror(-ret));
 			goto fail;
@@ -500,6 +522,8 @@ static void report(struct encoder *e)
 		min_median(e->psnr_c, n, &cmin, &cmed);
 		pl_info("decode check (heap '%s'): luma PSNR min %.2f dB, median %.2f dB; chroma PSNR min %.2f dB, median %.2f dB; largest error %u (luma), %u (chroma); floor %.2f dB for qp %u",
 			e->verify, ymin, ymed, cmin, cmed, e->max_y, e->max_c, e->bound, e->qp);
+		pl_info("lowest PSNR of the I-frames %.2f dB luma, %.2f dB chroma; of the P-frames %.2f dB luma, %.2f dB chroma",
+			e->min_y[1], e->min_c[1], e->min_y[0], e->min_c[0]);
 		pl_info("decode and compare: median %.2f ms, p99 %.2f ms, max %.2f ms",
 			pl_ms(dec.median), pl_ms(dec.p99), pl_ms(dec.max));
 	}
@@ -569,13 +593,7 @@ static int setup(struct encoder *e)
 		return PL_EXIT_FAIL;
 	}
 	e->bound = pl_codec_intra_bound(e->qp);
-	if (e->stream_path) {
-		e->stream = open(e->stream_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-		if (e->stream < 0) {
-			pl_err("cannot create %s: %s", e->stream_path, strerror(errno));
-			return PL_EXIT_USAGE;
-		}
-	}
+	e->min_y[0] = e->min_y[1] = e->min_c[0] = e->min_c[1] = PL_CODEC_PSNR_EXACT;
 	return 0;
 }
 
@@ -599,6 +617,14 @@ int main(int argc, char **argv)
 	e.verifying = strcmp(e.verify, "none");
 	if (e.verifying && pl_heap_check(e.verify))
 		return PL_EXIT_USAGE;
+
+	if (e.stream_path) {
+		e.stream = open(e.stream_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (e.stream < 0) {
+			pl_err("cannot create %s: %s", e.stream_path, strerror(errno));
+			return PL_EXIT_USAGE;
+		}
+	}
 
 	ret = PL_EXIT_FAIL;
 	if (pl_codec_open(&e.enc, "stateful-encoder"))
