@@ -17,8 +17,11 @@ png=$art/pipeline-last-frame.png
 
 echo "demo: the board's heaps (dmabuf list):"
 dmabuf list 2>&1 | sed 's/^/demo:   /'
-echo "demo: camera ($source) -> gpu -> display: $frames frames of $size NV12, three processes, buffers passed over UNIX sockets"
+stream=$art/camera-stream.fwht
+echo "demo: camera ($source) -> {gpu -> display, encoder}: $frames frames of $size NV12, four processes, buffers passed over UNIX sockets"
 PL_LIVE=1
+PL_ENCODER=1
+ENCODER_ARGS="--stream $stream"
 CAMERA_ARGS="--frames $frames --size $size --heap camera"
 [ "$source" = emulated ] || CAMERA_ARGS="$CAMERA_ARGS --v4l2 $source"
 GPU_ARGS="--heap display"
@@ -26,13 +29,13 @@ DISPLAY_ARGS="--heap display --png $png"
 rm -f "$png"
 pl_start
 pl_wait_all
-echo "demo: exit status: camera $CAM_RC, gpu $GPU_RC, display $DISP_RC"
+echo "demo: exit status: camera $CAM_RC, gpu $GPU_RC, display $DISP_RC, encoder $ENC_RC"
 heaps=$(heaps_idle camera display video)
 idle=$?
 echo "$heaps" | sed 's/^# /demo: after the run: /'
 rm -rf "$PL_DIR"
-if [ "$CAM_RC$GPU_RC$DISP_RC" = 000 ] && [ "$idle" = 0 ] && [ -s "$png" ]; then
-	echo "demo: PASS: $frames frames checked end to end, heaps empty again; last frame in artifacts/${png##*/}"
+if [ "$CAM_RC$GPU_RC$DISP_RC$ENC_RC" = 0000 ] && [ "$idle" = 0 ] && [ -s "$png" ] && [ -s "$stream" ]; then
+	echo "demo: PASS: $frames frames checked end to end, heaps empty again; last frame in artifacts/${png##*/}, the FWHT stream in artifacts/${stream##*/}"
 	exit 0
 fi
 echo "demo: FAIL (see the lines above)"

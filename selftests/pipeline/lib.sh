@@ -11,17 +11,30 @@
 : "${PL_TIMEOUT:=120}"
 
 # pl_start: start display, gpu and camera in the background with
-# $DISPLAY_ARGS, $GPU_ARGS and $CAMERA_ARGS. Output goes to
-# $PL_DIR/<stage>.out and .err, or to our stdout when PL_LIVE=1. Sets
-# PL_DIR, DISP_PID, GPU_PID and CAM_PID.
+# $DISPLAY_ARGS, $GPU_ARGS and $CAMERA_ARGS, and with PL_ENCODER=1 the
+# encoder too, as camera's second consumer, with $ENCODER_ARGS. Output goes
+# to $PL_DIR/<stage>.out and .err, or to our stdout when PL_LIVE=1. Sets
+# PL_DIR, DISP_PID, GPU_PID, CAM_PID and ENC_PID (empty without encoder).
 pl_start() {
 	PL_DIR=$(mktemp -d /tmp/pipeline.XXXXXX)
 	pl_spawn display --in "$PL_DIR/display.sock" $DISPLAY_ARGS
 	DISP_PID=$!
 	pl_spawn gpu --in "$PL_DIR/gpu.sock" --out "$PL_DIR/display.sock" $GPU_ARGS
 	GPU_PID=$!
-	pl_spawn camera --out "$PL_DIR/gpu.sock" $CAMERA_ARGS
+	ENC_PID=
+	enc=none
+	if [ "${PL_ENCODER:-0}" = 1 ]; then
+		pl_spawn encoder --in "$PL_DIR/encoder.sock" $ENCODER_ARGS
+		ENC_PID=$!
+		enc=$PL_DIR/encoder.sock
+	fi
+	pl_spawn camera --out "$PL_DIR/gpu.sock" --encoder "$enc" $CAMERA_ARGS
 	CAM_PID=$!
+}
+
+# pl_stages: the stages of the run pl_start started.
+pl_stages() {
+	echo camera gpu display${ENC_PID:+ encoder}
 }
 
 # pl_spawn STAGE ARGS...: one stage in the background ($! is its pid).
@@ -52,7 +65,8 @@ pl_wait() {
 	wait "$pid"
 }
 
-# pl_wait_all: wait for the three stages; sets CAM_RC, GPU_RC, DISP_RC.
+# pl_wait_all: wait for the stages; sets CAM_RC, GPU_RC, DISP_RC and
+# ENC_RC (0 without encoder).
 pl_wait_all() {
 	pl_wait "$CAM_PID"
 	CAM_RC=$?
@@ -60,6 +74,11 @@ pl_wait_all() {
 	GPU_RC=$?
 	pl_wait "$DISP_PID"
 	DISP_RC=$?
+	ENC_RC=0
+	if [ -n "$ENC_PID" ]; then
+		pl_wait "$ENC_PID"
+		ENC_RC=$?
+	fi
 }
 
 # pl_run: a whole run: start, wait, print the exit statuses (and, unless
@@ -68,18 +87,18 @@ pl_wait_all() {
 pl_run() {
 	pl_start
 	pl_wait_all
-	echo "# exit status: camera $CAM_RC, gpu $GPU_RC, display $DISP_RC"
+	echo "# exit status: camera $CAM_RC, gpu $GPU_RC, display $DISP_RC${ENC_PID:+, encoder $ENC_RC}"
 	if [ "${PL_LIVE:-0}" != 1 ]; then
-		for s in camera gpu display; do
+		for s in $(pl_stages); do
 			pl_log $s
 		done
 	fi
-	[ "$CAM_RC$GPU_RC$DISP_RC" = 000 ]
+	[ "$CAM_RC$GPU_RC$DISP_RC$ENC_RC" = 0000 ]
 }
 
 # pl_kill_all: stop whatever is left of a run (after a failed check).
 pl_kill_all() {
-	for pid in $CAM_PID $GPU_PID $DISP_PID; do
+	for pid in $CAM_PID $GPU_PID $DISP_PID $ENC_PID; do
 		kill -9 "$pid" 2>/dev/null
 	done
 }

@@ -18,7 +18,7 @@ enc_start() {
 	PL_DIR=$(mktemp -d /tmp/pipeline.XXXXXX)
 	pl_spawn encoder --in "$PL_DIR/encoder.sock" $2
 	ENC_PID=$!
-	pl_spawn camera --out "$PL_DIR/encoder.sock" $1
+	pl_spawn camera --out none --encoder "$PL_DIR/encoder.sock" $1
 	CAM_PID=$!
 }
 
@@ -27,8 +27,10 @@ enc_stop() {
 	rm -rf "$PL_DIR"
 }
 
+# The size from stat: wc -c reads a stream the encoder is still appending
+# to over 9p and may never reach its end.
 fsize() {
-	if [ -f "$1" ]; then wc -c <"$1"; else echo 0; fi
+	stat -c %s "$1" 2>/dev/null || echo 0
 }
 
 # The size the encoder reported ("..., N bytes, ...").
@@ -101,8 +103,7 @@ for victim in encoder camera; do
 	wait 2>/dev/null
 	echo "# killed $victim after $(fsize "$KILLED") stream bytes; $other exited with status $rc"
 	pl_log $other
-	# camera names its downstream peer "gpu", whoever it is.
-	[ "$victim" = encoder ] && said="gpu went away" || said="camera went away"
+	[ "$victim" = encoder ] && said="encoder went away" || said="camera went away"
 	[ "$n" -gt 0 ] && [ "$rc" = 3 ] && grep -q "^$other: stopping: .*$said" "$PL_DIR/$other.err"
 	ktap_status $? "killing_${victim}_stops_$other"
 	heaps_idle camera video

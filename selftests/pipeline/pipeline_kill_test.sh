@@ -1,14 +1,17 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# Kill one stage with SIGKILL in the middle of the stream, once each: the
-# two others must notice, say that it went away, and exit with status 3
-# (PL_EXIT_PEER), and the carveout heaps must be empty again: nothing of
-# the run leaks, whoever died. Then SIGTERM to a camera that runs until
-# stopped: that ends the stream cleanly, every stage exits with status 0.
+# Kill one stage of camera -> {gpu -> display, encoder} with SIGKILL in
+# the middle of the stream, once each: the others must notice, say that it
+# went away, and exit with status 3 (PL_EXIT_PEER), and the carveout heaps
+# must be empty again: nothing of the run leaks, whoever died. Then
+# SIGTERM to a camera that runs until stopped: that ends the stream
+# cleanly, every stage exits with status 0.
 . "$(dirname "$0")/lib.sh"
 
-ktap_plan 7
-for victim in camera gpu display; do
+PL_ENCODER=1
+ENCODER_ARGS=
+ktap_plan 9
+for victim in camera gpu display encoder; do
 	CAMERA_ARGS="--frames 0"
 	GPU_ARGS=
 	DISPLAY_ARGS="--progress 1"
@@ -19,17 +22,18 @@ for victim in camera gpu display; do
 	camera) pid=$CAM_PID ;;
 	gpu) pid=$GPU_PID ;;
 	display) pid=$DISP_PID ;;
+	encoder) pid=$ENC_PID ;;
 	esac
 	kill -9 "$pid"
 	pl_wait_all
 	echo "# killed $victim after $(grep -c 'frames shown' "$PL_DIR/display.out") progress lines;" \
-		"exit status: camera $CAM_RC, gpu $GPU_RC, display $DISP_RC"
+		"exit status: camera $CAM_RC, gpu $GPU_RC, display $DISP_RC, encoder $ENC_RC"
 	ok=$((1 - started))
 	[ "$started" = 1 ] || echo "# the pipeline never got going"
-	for s in camera gpu display; do
+	for s in camera gpu display encoder; do
 		[ "$s" = "$victim" ] && continue
 		pl_log $s
-		eval rc=\$$(echo $s | sed 's/camera/CAM_RC/;s/gpu/GPU_RC/;s/display/DISP_RC/')
+		eval rc=\$$(echo $s | sed 's/camera/CAM_RC/;s/gpu/GPU_RC/;s/display/DISP_RC/;s/encoder/ENC_RC/')
 		if [ "$rc" != 3 ]; then
 			echo "# $s exited with status $rc, not 3"
 			ok=1
@@ -54,9 +58,10 @@ ok=1
 if wait_for "$PL_DIR/display.out" "^display: 3 frames shown" 120; then
 	kill -TERM "$CAM_PID"
 	pl_wait_all
-	echo "# exit status: camera $CAM_RC, gpu $GPU_RC, display $DISP_RC"
-	grep -h "interrupted\|^pipeline:" "$PL_DIR"/*.out "$PL_DIR"/*.err | sed 's/^/# /'
-	[ "$CAM_RC$GPU_RC$DISP_RC" = 000 ] && grep -q "^pipeline: PASS" "$PL_DIR/display.out" && ok=0
+	echo "# exit status: camera $CAM_RC, gpu $GPU_RC, display $DISP_RC, encoder $ENC_RC"
+	grep -h "interrupted\|^pipeline:\|^encoder: PASS" "$PL_DIR"/*.out "$PL_DIR"/*.err | sed 's/^/# /'
+	[ "$CAM_RC$GPU_RC$DISP_RC$ENC_RC" = 0000 ] && grep -q "^pipeline: PASS" "$PL_DIR/display.out" &&
+		grep -q "^encoder: PASS" "$PL_DIR/encoder.out" && ok=0
 else
 	echo "# the pipeline never got going"
 fi

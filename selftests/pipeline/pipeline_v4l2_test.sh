@@ -14,19 +14,30 @@ FRAMES=${FRAMES:-12}
 HEAPS="camera display video"
 ktap_plan 8
 
+# camera -> {gpu -> display, encoder}: a frame goes back to vivid once
+# both of camera's consumers have released it.
+PL_ENCODER=1
+ENCODER_ARGS="--stream /tmp/vivid-stream.fwht"
 CAMERA_ARGS="--frames $FRAMES --heap camera --v4l2 vivid-000-vid-cap"
 GPU_ARGS="--heap display"
 DISPLAY_ARGS="--heap display --progress 4"
 pl_run
-ktap_status $? pipeline_with_vivid_runs_to_completion
+ktap_status $? pipeline_with_vivid_and_encoder_runs_to_completion
 grep -q "^camera: $FRAMES frames captured by vivid, each checked for the colour bars" \
 	"$PL_DIR/camera.out" &&
-	grep -q "^pipeline: PASS: $FRAMES frames .* $FRAMES/$FRAMES verified" "$PL_DIR/display.out"
-ktap_status $? every_vivid_frame_verified
-grep -q "zero copy 8/8 buffers" "$PL_DIR/display.out"
+	grep -q "^pipeline: PASS: $FRAMES frames .* $FRAMES/$FRAMES verified" "$PL_DIR/display.out" &&
+	grep -q "^encoder: PASS: $FRAMES frames .* $FRAMES/$FRAMES above the floor" \
+		"$PL_DIR/encoder.out"
+ktap_status $? every_vivid_frame_verified_at_display_and_encoder
+# Every socket: camera's four frames at gpu and at encoder, gpu's four
+# buffers at display.
+[ "$(grep -c 'zero copy: buffer .*' "$PL_DIR/gpu.out")" = 4 ] &&
+	grep -q "zero copy 8/8 buffers" "$PL_DIR/display.out" &&
+	grep -q "^encoder: zero copy 4/4 buffers" "$PL_DIR/encoder.out"
 ktap_status $? vivid_frames_travel_without_copies
 pl_kill_all
-rm -rf "$PL_DIR"
+rm -rf "$PL_DIR" /tmp/vivid-stream.fwht
+PL_ENCODER=0
 
 # camera alone (--out none): its exit status, and what it printed, in $out.
 PL_DIR=$(mktemp -d /tmp/v4l2.XXXXXX)

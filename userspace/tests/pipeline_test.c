@@ -5,6 +5,7 @@
  * NV12 conversion and the PNG writer. The stages themselves run in the
  * guest (selftests/pipeline/).
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,8 @@
 
 #include <drm_fourcc.h>
 
+#include "bars.h"
+#include "codec.h"
 #include "convert.h"
 #include "harness.h"
 #include "pattern.h"
@@ -390,6 +393,85 @@ TEST(png_is_well_formed_and_holds_the_pixels)
 	}
 	EXPECT_EQ(0, z[7]);
 	EXPECT_EQ(png_adler32(1, z + 7, 20), be32(z + 27));
+}
+
+/* An NV12 frame of the eight 75% bars, as vivid draws them. */
+static uint8_t *bars_frame(const struct nv12_layout *l)
+{
+	static const uint8_t v[8][3] = {
+		{ 180, 128, 128 }, { 162, 44, 142 }, { 131, 156, 44 }, { 112, 72, 58 },
+		{ 84, 184, 198 }, { 65, 100, 212 }, { 35, 212, 114 }, { 16, 128, 128 },
+	};
+	uint8_t *f = malloc(l->size);
+
+	for (uint32_t y = 0; f && y < l->height; y++)
+		for (uint32_t x = 0; x < l->width; x++) {
+			const uint8_t *c = v[x * 8 / l->width];
+
+			f[y * l->stride + x] = c[0];
+			if (!(y & 1) && !(x & 1)) {
+				f[l->uv_offset + y / 2 * l->uv_stride + x] = c[1];
+				f[l->uv_offset + y / 2 * l->uv_stride + x + 1] = c[2];
+			}
+		}
+	return f;
+}
+
+TEST(colour_bars_pass_and_a_wrong_bar_is_named)
+{
+	struct bars_bar bars[BARS_COUNT];
+	struct nv12_layout l;
+	char why[256];
+	uint8_t *f;
+
+	ASSERT_EQ(0, nv12_layout_init(&l, 640, 480));
+	f = bars_frame(&l);
+	ASSERT_NE(NULL, f);
+	EXPECT_EQ(0, bars_check(&l, f, bars, why, sizeof(why)));
+	EXPECT_EQ(112, bars[3].y);
+	/* Within the tolerance: still the bars. */
+	f[400 * l.stride + 100] += BARS_TOLERANCE;
+	EXPECT_EQ(0, bars_check(&l, f, bars, why, sizeof(why)));
+	/* One luma sample of the cyan bar off by one more. */
+	f[400 * l.stride + 200] += BARS_TOLERANCE + 1;
+	EXPECT_EQ(-EBADMSG, bars_check(&l, f, bars, why, sizeof(why)));
+	EXPECT_NE(NULL, strstr(why, "the cyan bar (3 of 8)"));
+	/* A blank frame: the first bar is named. */
+	memset(f, 0, l.size);
+	EXPECT_EQ(-EBADMSG, bars_check(&l, f, bars, why, sizeof(why)));
+	EXPECT_NE(NULL, strstr(why, "the white bar (1 of 8)"));
+	free(f);
+}
+
+TEST(psnr_of_identical_and_of_known_errors)
+{
+	struct pl_codec_diff d;
+	struct nv12_layout l;
+	uint8_t *a, *b;
+
+	ASSERT_EQ(0, nv12_layout_init(&l, 64, 32));
+	a = calloc(1, l.size);
+	b = calloc(1, l.size);
+	ASSERT_NE(NULL, a);
+	ASSERT_NE(NULL, b);
+	pl_codec_compare(&l, a, b, &d);
+	EXPECT_EQ(PL_CODEC_PSNR_EXACT, d.psnr_y);
+	EXPECT_EQ(0u, d.max_y);
+	/* Every luma sample off by 16: MSE 256, PSNR 10 log10(255^2 / 256). */
+	memset(b, 16, (size_t)l.stride * l.height);
+	pl_codec_compare(&l, a, b, &d);
+	EXPECT_LT(fabs(d.psnr_y - 24.0483), 0.001);
+	EXPECT_EQ(16u, d.max_y);
+	EXPECT_EQ(PL_CODEC_PSNR_EXACT, d.psnr_c);
+	free(a);
+	free(b);
+}
+
+TEST(intra_bound_at_qp_1_and_falls_with_qp)
+{
+	EXPECT_LT(fabs(pl_codec_intra_bound(1) - 26.59), 0.01);
+	EXPECT_GT(pl_codec_intra_bound(1), pl_codec_intra_bound(2));
+	EXPECT_GT(pl_codec_intra_bound(2), pl_codec_intra_bound(20));
 }
 
 TEST_HARNESS_MAIN
