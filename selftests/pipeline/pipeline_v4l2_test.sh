@@ -12,7 +12,7 @@
 
 FRAMES=${FRAMES:-12}
 HEAPS="camera display video"
-ktap_plan 8
+ktap_plan 9
 
 # camera -> {gpu -> display, encoder}: a frame goes back to vivid once
 # both of camera's consumers have released it.
@@ -29,6 +29,9 @@ grep -q "^camera: $FRAMES frames captured by vivid, each checked for the colour 
 	grep -q "^encoder: PASS: $FRAMES frames .* $FRAMES/$FRAMES above the floor" \
 		"$PL_DIR/encoder.out"
 ktap_status $? every_vivid_frame_verified_at_display_and_encoder
+# vivid's sequence and timestamps reached display through gpu, in order.
+grep -q "^display: V4L2: $FRAMES frames with sequence .* 0 out of order" "$PL_DIR/display.out"
+ktap_status $? v4l2_sequence_and_timestamps_travel
 # Every socket: camera's four frames at gpu and at encoder, gpu's four
 # buffers at display.
 [ "$(grep -c 'zero copy: buffer .*' "$PL_DIR/gpu.out")" = 4 ] &&

@@ -18,22 +18,15 @@
 #include <drm_fourcc.h>
 
 #include "bars.h"
+#include "fanout.h"
 #include "pattern.h"
 #include "stage.h"
 #include "v4l2.h"
 
 /* A device that would need longer than this per frame is not used by default. */
 #define CAMERA_EDU_BUDGET_MS	1000
-#define CAMERA_MAX_PEERS	2
 /* Mismatching frames reported one by one; the rest are only counted. */
 #define CAMERA_MAX_REPORTS	5
-
-/* A consumer: gpu or encoder. */
-struct camera_peer {
-	const char *name;
-	const char *path;
-	int sock;
-};
 
 struct camera {
 	struct nv12_layout l;
@@ -45,11 +38,8 @@ struct camera {
 	struct pl_v4l2 v4l2;		/* the capture device (fd -1: none) */
 	unsigned int queued;		/* frames queued at the capture device */
 	bool ending;			/* END sent: do not queue frames again */
-	struct camera_peer peers[CAMERA_MAX_PEERS];
-	unsigned int npeers;
-	uint8_t held[PL_MAX_DEPTH];	/* bit p: peers[p] holds the frame */
-	struct pl_ring ring;		/* the frames; busy: seq + 1 while held */
-	unsigned int in_flight;
+	struct pl_ring ring;		/* the frames */
+	struct pl_fanout out;		/* gpu and encoder, who hold them */
 	uint32_t mismatches;
 	struct pl_samples capture;
 	uint8_t *model;			/* the frame as the CPU computes it */
@@ -107,9 +97,9 @@ static int parse(struct camera *c, int argc, char **argv)
 	if (pl_options(argc, argv, opts, usage))
 		return -EINVAL;
 	if (strcmp(out, "none"))
-		c->peers[c->npeers++] = (struct camera_peer){ "gpu", out, -1 };
+		pl_fanout_add(&c->out, "gpu", out);
 	if (strcmp(encoder, "none"))
-		c->peers[c->npeers++] = (struct camera_peer){ "encoder", encoder, -1 };
+		pl_fanout_add(&c->out, "encoder", encoder);
 	w = size[0];
 	h = size[1];
 	if (nv12_layout_init(&c->l, w, h)) {
@@ -376,7 +366,7 @@ static int setup_ring(struct camera *c)
 	return 0;
 }
 
-static int send_ring(struct camera *c, struct camera_peer *p)
+static int send_ring(struct camera *c, int sock)
 {
 	struct ldma_meta *meta = c->ring.meta;
 	struct pl_msg hello;
@@ -402,132 +392,27 @@ static int send_ring(struct camera *c, struct camera_peer *p)
 		 c->v4l2.fd >= 0 ? c->v4l2.card : c->dev.name);
 	hello.u.hello.depth = c->ring.depth;
 	hello.u.hello.frames = c->frames;
-	return pl_send_ring(p->sock, c->ring.fds, meta, &hello);
+	return pl_send_ring(sock, c->ring.fds, meta, &hello);
 }
 
-/* Tell every consumer still there that camera stops, and why. */
-static void abort_peers(struct camera *c, unsigned int type, const char *reason)
+/* No consumer holds frame @i any more: the capture device may have it back. */
+static int frame_free(void *arg, unsigned int i)
 {
-	unsigned int p;
+	struct camera *c = arg;
 
-	for (p = 0; p < c->npeers; p++)
-		if (c->peers[p].sock >= 0)
-			pl_send_abort(c->peers[p].sock, type, "camera", reason);
-}
-
-/* Nobody holds frame @i any more: reuse it. */
-static int frame_free(struct camera *c, unsigned int i)
-{
-	c->ring.busy[i] = 0;
-	c->in_flight--;
 	return c->v4l2.fd >= 0 && !c->ending ? v4l2_queue(c, i) : 0;
 }
 
-/*
- * Take one message from consumer @p, waiting up to @timeout_ms. Return: 0
- * (a frame came back), -EAGAIN (@timeout_ms is 0 and nothing was there),
- * or an exit status if the run is over.
- */
-static int handle_peer(struct camera *c, unsigned int p, int timeout_ms)
-{
-	struct camera_peer *peer = &c->peers[p];
-	char reason[PL_REASON_LEN];
-	struct pl_msg msg;
-	uint32_t i;
-	int ret, status;
-
-	ret = pl_recv(peer->sock, &msg, timeout_ms);
-	if ((ret == -ETIMEDOUT && timeout_ms == 0) || ret == -EINTR)
-		return -EAGAIN;	/* nothing yet; the caller looks at pl_stop */
-	if (ret == PL_RELEASE) {
-		i = msg.u.release.index;
-		if (i < c->ring.depth && (c->held[i] & (1u << p)) &&
-		    (uint32_t)(c->ring.busy[i] - 1) == msg.u.release.seq) {
-			c->held[i] &= (uint8_t)~(1u << p);
-			return c->held[i] ? 0 : frame_free(c, i);
-		}
-		pl_err("stopping: %s released buffer %u (frame %u), which it does not hold",
-		       peer->name, i, msg.u.release.seq);
-		snprintf(reason, sizeof(reason), "RELEASE of a buffer %s does not hold", peer->name);
-		pl_send_abort(peer->sock, PL_REJECT, "camera", reason);
-		abort_peers(c, PL_ABORT, reason);
-		return PL_EXIT_PROTO;
-	}
-	status = pl_explain(peer->name, ret, &msg, reason, sizeof(reason));
-	if (ret == -ETIMEDOUT)
-		pl_send_abort(peer->sock, PL_ABORT, "camera", reason);
-	else if (status == PL_EXIT_PROTO && ret != PL_REJECT)
-		pl_send_abort(peer->sock, PL_REJECT, "camera", reason);
-	close(peer->sock);
-	peer->sock = -1;
-	abort_peers(c, PL_ABORT, reason);
-	return status;
-}
-
-/* A consumer cannot be told anything any more: say why, tell the others. */
-static int send_failed(struct camera *c, unsigned int p, int ret)
-{
-	char reason[PL_REASON_LEN];
-	int status;
-
-	status = pl_send_failed(c->peers[p].sock, c->peers[p].name, ret, reason, sizeof(reason));
-	close(c->peers[p].sock);
-	c->peers[p].sock = -1;
-	abort_peers(c, PL_ABORT, reason);
-	return status;
-}
-
-/* Nothing arrived for the timeout: blame a consumer that holds a frame. */
+/* Nothing arrived for the timeout: a consumer, or the capture device. */
 static int timed_out(struct camera *c)
 {
-	char reason[PL_REASON_LEN];
-	struct pl_msg msg;
-	unsigned int p, i;
-	int status;
+	int ret = pl_fanout_timed_out(&c->out);
 
-	memset(&msg, 0, sizeof(msg));
-	for (p = 0; p < c->npeers; p++)
-		for (i = 0; i < c->ring.depth; i++) {
-			if (!(c->held[i] & (1u << p)))
-				continue;
-			status = pl_explain(c->peers[p].name, -ETIMEDOUT, &msg, reason,
-					    sizeof(reason));
-			abort_peers(c, PL_ABORT, reason);
-			return status;
-		}
+	if (ret != -ENOENT)
+		return ret;
 	pl_err("%s (%s) delivered no frame for %u s", c->v4l2.path, c->v4l2.driver, c->timeout_s);
-	abort_peers(c, PL_ABORT, "the capture device delivered no frame");
+	pl_fanout_abort(&c->out, PL_ABORT, "the capture device delivered no frame");
 	return PL_EXIT_FAIL;
-}
-
-/*
- * Wait up to @timeout_ms for the consumers' messages and, if @frame, for a
- * captured frame. Return: 0 (something arrived), -ETIMEDOUT, -EAGAIN (a
- * signal), or an exit status.
- */
-static int wait_any(struct camera *c, int timeout_ms, bool frame)
-{
-	struct pollfd pfd[CAMERA_MAX_PEERS + 1];
-	unsigned int n = 0, p;
-	int ret;
-
-	for (p = 0; p < c->npeers; p++)
-		pfd[n++] = (struct pollfd){ .fd = c->peers[p].sock, .events = POLLIN };
-	if (frame)
-		pfd[n++] = (struct pollfd){ .fd = c->v4l2.fd, .events = POLLIN };
-	ret = poll(pfd, n, timeout_ms);
-	if (ret < 0)
-		return -EAGAIN;
-	if (!ret)
-		return -ETIMEDOUT;
-	for (p = 0; p < c->npeers; p++) {
-		if (!pfd[p].revents)
-			continue;
-		ret = handle_peer(c, p, 0);
-		if (ret > 0)
-			return ret;
-	}
-	return 0;
 }
 
 /* Importer mode: the device writes frame @seq into buffer seq % depth. */
@@ -538,7 +423,7 @@ static int next_fill(struct camera *c, uint32_t seq, struct pl_frame *f)
 	uint64_t t;
 
 	while (c->ring.busy[i] && !pl_stop) {
-		ret = wait_any(c, timeout_ms, false);
+		ret = pl_fanout_wait(&c->out, timeout_ms, -1);
 		if (ret == -ETIMEDOUT)
 			return timed_out(c);
 		if (ret > 0)
@@ -551,7 +436,7 @@ static int next_fill(struct camera *c, uint32_t seq, struct pl_frame *f)
 	if (ret) {
 		pl_err("frame %u: importer device %s failed to write buffer %u: %s",
 		       seq, c->dev.name, i, strerror(-ret));
-		abort_peers(c, PL_ABORT, "the capture device failed");
+		pl_fanout_abort(&c->out, PL_ABORT, "the capture device failed");
 		return PL_EXIT_FAIL;
 	}
 	pl_samples_add(&c->capture, pl_now() - t);
@@ -614,7 +499,7 @@ static int v4l2_check(struct camera *c, unsigned int i, struct pl_frame *f)
 static int v4l2_failed(struct camera *c, const struct pl_frame *f, const char *what)
 {
 	pl_err("frame %u: %s (%s): %s", f->seq, c->v4l2.path, c->v4l2.driver, what);
-	abort_peers(c, PL_ABORT, "the capture device failed");
+	pl_fanout_abort(&c->out, PL_ABORT, "the capture device failed");
 	return PL_EXIT_FAIL;
 }
 
@@ -622,8 +507,8 @@ static int v4l2_failed(struct camera *c, const struct pl_frame *f, const char *w
 static int next_v4l2(struct camera *c, struct pl_frame *f)
 {
 	int timeout_ms = (int)c->timeout_s * 1000, ret;
+	uint64_t t = pl_now();
 	struct v4l2_buffer b;
-	uint64_t now;
 
 	for (;;) {
 		if (pl_stop)
@@ -637,13 +522,12 @@ static int next_v4l2(struct camera *c, struct pl_frame *f)
 			return v4l2_failed(c, f, "the device went away");
 		if (ret != -ETIMEDOUT && ret != -EINTR)
 			return v4l2_failed(c, f, strerror(-ret));
-		ret = wait_any(c, timeout_ms, c->queued);
+		ret = pl_fanout_wait(&c->out, timeout_ms, c->queued ? c->v4l2.fd : -1);
 		if (ret == -ETIMEDOUT)
 			return timed_out(c);
 		if (ret > 0)
 			return ret;
 	}
-	now = pl_now();
 	c->queued--;
 	if (b.index >= c->ring.depth || c->ring.busy[b.index])
 		return v4l2_failed(c, f, "the driver returned a buffer it does not hold");
@@ -652,56 +536,26 @@ static int next_v4l2(struct camera *c, struct pl_frame *f)
 	f->v4l2_sequence = b.sequence;
 	f->v4l2_timestamp = (uint64_t)b.timestamp.tv_sec * 1000000000u +
 			    (uint64_t)b.timestamp.tv_usec * 1000u;
-	/* V4L2 timestamps are CLOCK_MONOTONIC, like pl_now(). */
-	f->t_start = f->v4l2_timestamp && f->v4l2_timestamp <= now ? f->v4l2_timestamp : now;
-	pl_samples_add(&c->capture, now - f->t_start);
+	/*
+	 * The capture time is camera's wait for the frame. V4L2 timestamps
+	 * are CLOCK_MONOTONIC, but vivid stamps the end of the frame period,
+	 * after it has handed the frame over: they travel, and time nothing.
+	 */
+	f->t_start = t;
+	pl_samples_add(&c->capture, pl_now() - t);
 	return v4l2_check(c, b.index, f);
-}
-
-/* Hand frame @f to every consumer, then take back what they returned. */
-static int deliver(struct camera *c, const struct pl_frame *f)
-{
-	struct pl_msg msg;
-	unsigned int p;
-	int ret;
-
-	c->ring.busy[f->index] = (int)f->seq + 1;
-	c->in_flight++;
-	for (p = 0; p < c->npeers; p++) {
-		memset(&msg, 0, sizeof(msg));
-		msg.u.frame = *f;
-		ret = pl_send(c->peers[p].sock, &msg, PL_FRAME);
-		if (ret)
-			return send_failed(c, p, ret);
-		c->held[f->index] |= (uint8_t)(1u << p);
-	}
-	if (!c->held[f->index]) {
-		ret = frame_free(c, f->index);
-		if (ret)
-			return ret;
-	}
-	while (!(ret = wait_any(c, 0, false)))
-		;
-	return ret > 0 ? ret : 0;
 }
 
 static int send_end(struct camera *c, uint32_t frames)
 {
 	struct pl_msg msg;
-	unsigned int p;
-	int ret;
 
 	memset(&msg, 0, sizeof(msg));
 	msg.u.end.frames = frames;
 	msg.u.end.mismatches = c->mismatches;
 	msg.u.end.nstats = 1;
 	pl_samples_stat(&c->capture, &msg.u.end.stats[0]);
-	for (p = 0; p < c->npeers; p++) {
-		ret = pl_send(c->peers[p].sock, &msg, PL_END);
-		if (ret)
-			return send_failed(c, p, ret);
-	}
-	return 0;
+	return pl_fanout_end(&c->out, &msg);
 }
 
 static int run(struct camera *c)
@@ -717,7 +571,7 @@ static int run(struct camera *c)
 		if (ret == -EINTR)
 			break;
 		if (!ret)
-			ret = deliver(c, &f);
+			ret = pl_fanout_deliver(&c->out, &f);
 		if (ret)
 			return ret;
 	}
@@ -728,8 +582,8 @@ static int run(struct camera *c)
 	if (ret)
 		return ret;
 	/* The consumers return every frame before they hang up. */
-	while (c->in_flight) {
-		ret = wait_any(c, timeout_ms, false);
+	while (c->out.in_flight) {
+		ret = pl_fanout_wait(&c->out, timeout_ms, -1);
 		if (ret == -ETIMEDOUT)
 			return timed_out(c);
 		if (ret > 0)
@@ -747,20 +601,22 @@ static int run(struct camera *c)
 
 static int connect_peers(struct camera *c)
 {
+	struct pl_peer *peer;
 	unsigned int p;
 	int ret;
 
-	for (p = 0; p < c->npeers; p++) {
-		c->peers[p].sock = pl_connect(c->peers[p].path, (int)c->timeout_s * 1000);
-		if (c->peers[p].sock < 0) {
-			pl_err("cannot connect to %s at %s: %s", c->peers[p].name,
-			       c->peers[p].path, strerror(-c->peers[p].sock));
-			abort_peers(c, PL_ABORT, "camera could not reach all its consumers");
+	for (p = 0; p < c->out.npeers; p++) {
+		peer = &c->out.peers[p];
+		peer->sock = pl_connect(peer->path, (int)c->timeout_s * 1000);
+		if (peer->sock < 0) {
+			pl_err("cannot connect to %s at %s: %s", peer->name, peer->path,
+			       strerror(-peer->sock));
+			pl_fanout_abort(&c->out, PL_ABORT, "camera could not reach all its consumers");
 			return PL_EXIT_PEER;
 		}
-		ret = send_ring(c, &c->peers[p]);
+		ret = send_ring(c, peer->sock);
 		if (ret)
-			return send_failed(c, p, ret);
+			return pl_fanout_failed(&c->out, p, ret);
 	}
 	return 0;
 }
@@ -768,13 +624,15 @@ static int connect_peers(struct camera *c)
 int main(int argc, char **argv)
 {
 	struct camera c;
-	unsigned int p;
 	int ret;
 
 	memset(&c, 0, sizeof(c));
 	c.imp = -1;
 	c.v4l2.fd = -1;
 	pl_ring_init(&c.ring);
+	c.out.ring = &c.ring;
+	c.out.on_free = frame_free;
+	c.out.arg = &c;
 	pl_init("camera");
 	if (parse(&c, argc, argv))
 		return PL_EXIT_USAGE;
@@ -799,9 +657,7 @@ out:
 	/* Closing the importer detaches every buffer. */
 	if (c.imp >= 0)
 		close(c.imp);
-	for (p = 0; p < c.npeers; p++)
-		if (c.peers[p].sock >= 0)
-			close(c.peers[p].sock);
+	pl_fanout_close(&c.out);
 	pl_ring_release(&c.ring, -1, -1);
 	pl_samples_free(&c.capture);
 	free(c.model);

@@ -44,6 +44,9 @@ struct display {
 	struct nv12_layout model_layout;
 	uint8_t *model_nv12, *model_xrgb;
 	uint32_t frames, verified, mismatches, ids_same, stalls;
+	/* What camera's V4L2 device said about its frames (PL_FRAME_V4L2). */
+	uint32_t v4l2_frames, v4l2_seq_first, v4l2_seq_last, v4l2_disorder;
+	uint64_t v4l2_ts_first, v4l2_ts_last;
 	uint64_t t_first, t_last;
 	struct pl_samples show, verify, latency;
 	struct pl_msg gpu_end;
@@ -196,6 +199,28 @@ static uint64_t model_hash(struct display *d, uint32_t seq)
 	return sum;
 }
 
+/*
+ * V4L2's sequence and timestamp of each frame, as they travelled camera ->
+ * gpu -> display: both must only grow.
+ */
+static void v4l2_meta(struct display *d, const struct pl_frame *f)
+{
+	if (!(f->flags & PL_FRAME_V4L2))
+		return;
+	if (!d->v4l2_frames++) {
+		d->v4l2_seq_first = f->v4l2_sequence;
+		d->v4l2_ts_first = f->v4l2_timestamp;
+	} else if (f->v4l2_sequence <= d->v4l2_seq_last ||
+		   f->v4l2_timestamp <= d->v4l2_ts_last) {
+		if (!d->v4l2_disorder++)
+			pl_err("frame %u: V4L2 sequence %u, timestamp %llu ns after sequence %u, timestamp %llu ns",
+			       f->seq, f->v4l2_sequence, (unsigned long long)f->v4l2_timestamp,
+			       d->v4l2_seq_last, (unsigned long long)d->v4l2_ts_last);
+	}
+	d->v4l2_seq_last = f->v4l2_sequence;
+	d->v4l2_ts_last = f->v4l2_timestamp;
+}
+
 static int gpu_stopped(struct display *d, int ret, const struct pl_msg *msg)
 {
 	char reason[PL_REASON_LEN];
@@ -299,6 +324,7 @@ static int show_frame(struct display *d, const struct pl_frame *f)
 	pl_samples_add(&d->verify, d->t_last - t1);
 	pl_samples_add(&d->latency, d->t_last - f->t_start);
 	d->frames++;
+	v4l2_meta(d, f);
 	if (cap == want && cap == done.u.frame.checksum) {
 		d->verified++;
 	} else {
@@ -332,11 +358,11 @@ static int show_frame(struct display *d, const struct pl_frame *f)
 }
 
 static const char *const stat_notes[][2] = {
-	{ "capture", "camera: device DMA writes a frame" },
+	{ "capture", "camera: a device writes a frame (V4L2: wait for DQBUF)" },
 	{ "wait", "gpu: sync_file wait before reading" },
 	{ "convert", "gpu: NV12 to XRGB8888 on the CPU" },
 	{ "display", "display: commit until the writeback is done" },
-	{ "verify", "display: checksum of capture and pattern" },
+	{ "verify", "display: checksum of the capture" },
 	{ "end-to-end", "camera start to verified capture" },
 };
 
@@ -379,10 +405,14 @@ static int report(struct display *d)
 		e->frames, d->frames, frames_ok, d->mismatches, e->mismatches);
 	pl_info("zero copy: camera->gpu %u of %u buffers and gpu->display %u of %u are the very same dma-bufs",
 		e->ids_same, e->ids_checked, d->ids_same, d->ring.depth);
+	if (d->v4l2_frames)
+		pl_info("V4L2: %u frames with sequence %u..%u over %.3f s of capture timestamps, %u out of order",
+			d->v4l2_frames, d->v4l2_seq_first, d->v4l2_seq_last,
+			(double)(d->v4l2_ts_last - d->v4l2_ts_first) / 1e9, d->v4l2_disorder);
 	if (d->stalls)
 		pl_info("vkms writeback stalls restarted: %u (Documentation/pipeline.rst)", d->stalls);
 	pass = d->frames && frames_ok == d->frames && !e->mismatches &&
-	       e->frames == d->frames && copies_same == copies;
+	       e->frames == d->frames && copies_same == copies && !d->v4l2_disorder;
 	printf("pipeline: %s: %u frames %ux%u camera(%s) -> gpu(%s) -> display, %u/%u verified, zero copy %u/%u buffers, %.1f frames/s\n",
 	       pass ? "PASS" : "FAIL", d->frames, d->width, d->height, d->cam_heap,
 	       d->gpu_heap, frames_ok, d->frames, copies_same, copies,
