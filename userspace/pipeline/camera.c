@@ -306,7 +306,9 @@ static int v4l2_queue(struct camera *c, unsigned int i)
 		return 0;
 	}
 	if (ret == -ENODEV) {
-		pl_err("%s (%s) went away", c->v4l2.path, c->v4l2.driver);
+		/* The same words as next_v4l2()'s: either may see it first. */
+		pl_err("frame buffer %u: %s (%s): the device went away", i, c->v4l2.path,
+		       c->v4l2.driver);
 		return PL_EXIT_FAIL;
 	}
 	if (ret == PL_V4L2_REFUSED || ret == -ERANGE || ret == -EXDEV)
@@ -399,8 +401,14 @@ static int send_ring(struct camera *c, int sock)
 static int frame_free(void *arg, unsigned int i)
 {
 	struct camera *c = arg;
+	int ret;
 
-	return c->v4l2.fd >= 0 && !c->ending ? v4l2_queue(c, i) : 0;
+	if (c->v4l2.fd < 0 || c->ending)
+		return 0;
+	ret = v4l2_queue(c, i);
+	if (ret)
+		pl_fanout_abort(&c->out, PL_ABORT, "the capture device failed");
+	return ret;
 }
 
 /* Nothing arrived for the timeout: a consumer, or the capture device. */
