@@ -62,6 +62,10 @@ if wait_for "$PL_DIR/display.out" "^display: 3 frames shown" 120; then
 	grep -h "interrupted\|^pipeline:\|^encoder: PASS" "$PL_DIR"/*.out "$PL_DIR"/*.err | sed 's/^/# /'
 	[ "$CAM_RC$GPU_RC$DISP_RC$ENC_RC" = 0000 ] && grep -q "^pipeline: PASS" "$PL_DIR/display.out" &&
 		grep -q "^encoder: PASS" "$PL_DIR/encoder.out" && ok=0
+	# On failure, everything the stages said, to see who stopped first.
+	[ "$ok" = 0 ] || for s in $(pl_stages); do
+		pl_log $s
+	done
 else
 	echo "# the pipeline never got going"
 fi

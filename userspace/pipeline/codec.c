@@ -8,22 +8,11 @@
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
 #include "codec.h"
 #include "stage.h"
-
-static int xioctl(int fd, unsigned long req, void *arg)
-{
-	int ret;
-
-	do
-		ret = ioctl(fd, req, arg);
-	while (ret < 0 && errno == EINTR);
-	return ret < 0 ? -errno : 0;
-}
 
 static unsigned int codec_q(const struct pl_v4l2 *v)
 {
@@ -42,7 +31,6 @@ int pl_codec_open(struct pl_codec *c, const char *name)
 	/* vicodec is single-planar unless loaded with multiplanar=1. */
 	c->cap = c->out;
 	c->cap.type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
-	c->mem[0] = c->mem[1] = V4L2_MEMORY_DMABUF;
 	return 0;
 }
 
@@ -63,14 +51,14 @@ static void codec_free(struct pl_codec *c, struct pl_v4l2 *v)
 	int type = (int)v->type;
 
 	if (v->streaming)
-		xioctl(v->fd, VIDIOC_STREAMOFF, &type);
+		pl_v4l2_ioctl(v->fd, VIDIOC_STREAMOFF, &type);
 	v->streaming = false;
 	codec_unmap(c, codec_q(v));
 	if (v->count) {
 		memset(&rb, 0, sizeof(rb));
 		rb.type = v->type;
-		rb.memory = c->mem[codec_q(v)];
-		xioctl(v->fd, VIDIOC_REQBUFS, &rb);
+		rb.memory = v->memory;
+		pl_v4l2_ioctl(v->fd, VIDIOC_REQBUFS, &rb);
 	}
 	v->count = 0;
 }
@@ -97,7 +85,7 @@ int pl_codec_set_fwht(struct pl_v4l2 *v, uint32_t width, uint32_t height,
 	f.fmt.pix.height = height;
 	f.fmt.pix.pixelformat = V4L2_PIX_FMT_FWHT;
 	f.fmt.pix.field = V4L2_FIELD_NONE;
-	ret = xioctl(v->fd, VIDIOC_S_FMT, &f);
+	ret = pl_v4l2_ioctl(v->fd, VIDIOC_S_FMT, &f);
 	if (!ret && f.fmt.pix.pixelformat != V4L2_PIX_FMT_FWHT)
 		ret = -EINVAL;
 	if (ret) {
@@ -122,17 +110,17 @@ int pl_codec_mmap(struct pl_codec *c, struct pl_v4l2 *v, uint32_t count)
 	rb.count = count;
 	rb.type = v->type;
 	rb.memory = V4L2_MEMORY_MMAP;
-	ret = xioctl(v->fd, VIDIOC_REQBUFS, &rb);
+	ret = pl_v4l2_ioctl(v->fd, VIDIOC_REQBUFS, &rb);
 	if (!ret && (rb.count < count || rb.count > PL_CODEC_MAX_BUFS))
 		ret = -ENOMEM;
-	c->mem[q] = V4L2_MEMORY_MMAP;
+	v->memory = V4L2_MEMORY_MMAP;
 	v->count = rb.count;
 	for (i = 0; !ret && i < rb.count; i++) {
 		memset(&b, 0, sizeof(b));
 		b.type = v->type;
 		b.memory = V4L2_MEMORY_MMAP;
 		b.index = i;
-		ret = xioctl(v->fd, VIDIOC_QUERYBUF, &b);
+		ret = pl_v4l2_ioctl(v->fd, VIDIOC_QUERYBUF, &b);
 		if (ret)
 			break;
 		p = mmap(NULL, b.length, PROT_READ | PROT_WRITE, MAP_SHARED, v->fd, b.m.offset);
@@ -166,33 +154,7 @@ int pl_codec_qbuf(struct pl_v4l2 *v, uint32_t index, uint32_t bytesused)
 	b.index = index;
 	b.bytesused = bytesused;
 	b.field = V4L2_FIELD_NONE;
-	return xioctl(v->fd, VIDIOC_QBUF, &b);
-}
-
-int pl_codec_dqbuf(struct pl_codec *c, struct pl_v4l2 *v, struct v4l2_buffer *b,
-		   int timeout_ms)
-{
-	struct pollfd p = { .fd = v->fd };
-	int ret;
-
-	p.events = V4L2_TYPE_IS_OUTPUT(v->type) ? POLLOUT : POLLIN;
-	for (;;) {
-		memset(b, 0, sizeof(*b));
-		b->type = v->type;
-		b->memory = c->mem[codec_q(v)];
-		ret = xioctl(v->fd, VIDIOC_DQBUF, b);
-		if (!ret && (b->flags & V4L2_BUF_FLAG_LAST) && !b->bytesused)
-			return -EPIPE;
-		if (!ret)
-			return b->flags & V4L2_BUF_FLAG_ERROR ? -EIO : 0;
-		if (ret != -EAGAIN)
-			return ret;
-		ret = poll(&p, 1, timeout_ms);
-		if (ret < 0)
-			return -errno;
-		if (!ret)
-			return -ETIMEDOUT;
-	}
+	return pl_v4l2_ioctl(v->fd, VIDIOC_QBUF, &b);
 }
 
 int pl_codec_ctrl(struct pl_v4l2 *v, uint32_t id, int32_t value, int32_t *got)
@@ -200,9 +162,9 @@ int pl_codec_ctrl(struct pl_v4l2 *v, uint32_t id, int32_t value, int32_t *got)
 	struct v4l2_control ctl = { .id = id, .value = value };
 	int ret;
 
-	ret = xioctl(v->fd, VIDIOC_S_CTRL, &ctl);
+	ret = pl_v4l2_ioctl(v->fd, VIDIOC_S_CTRL, &ctl);
 	if (!ret)
-		ret = xioctl(v->fd, VIDIOC_G_CTRL, &ctl);
+		ret = pl_v4l2_ioctl(v->fd, VIDIOC_G_CTRL, &ctl);
 	if (!ret)
 		*got = ctl.value;
 	return ret;
@@ -214,23 +176,20 @@ int pl_codec_subscribe(struct pl_v4l2 *v, uint32_t type)
 
 	memset(&sub, 0, sizeof(sub));
 	sub.type = type;
-	return xioctl(v->fd, VIDIOC_SUBSCRIBE_EVENT, &sub);
+	return pl_v4l2_ioctl(v->fd, VIDIOC_SUBSCRIBE_EVENT, &sub);
 }
 
 int pl_codec_event(struct pl_v4l2 *v, struct v4l2_event *ev, int timeout_ms)
 {
-	struct pollfd p = { .fd = v->fd, .events = POLLPRI };
 	int ret;
 
 	for (;;) {
 		memset(ev, 0, sizeof(*ev));
-		ret = xioctl(v->fd, VIDIOC_DQEVENT, ev);
+		ret = pl_v4l2_ioctl(v->fd, VIDIOC_DQEVENT, ev);
 		if (ret != -ENOENT)
 			return ret;
-		ret = poll(&p, 1, timeout_ms);
-		if (ret < 0)
-			return -errno;
-		if (!ret)
-			return -ETIMEDOUT;
+		ret = pl_v4l2_wait(v->fd, POLLPRI, timeout_ms);
+		if (ret)
+			return ret;
 	}
 }

@@ -20,13 +20,11 @@
  * struct pl_codec - one open m2m node and its two queues
  * @out: the OUTPUT queue (what the codec reads)
  * @cap: the CAPTURE queue (what it writes); same fd as @out
- * @mem: the memory of each queue: V4L2_MEMORY_MMAP or _DMABUF, [0] output
  * @addr: MMAP buffers of the queue that has them, mapped; [0] output
  * @len: their lengths
  */
 struct pl_codec {
 	struct pl_v4l2 out, cap;
-	uint32_t mem[2];
 	void *addr[2][PL_CODEC_MAX_BUFS];
 	uint32_t len[2][PL_CODEC_MAX_BUFS];
 };
@@ -47,19 +45,15 @@ void pl_codec_close(struct pl_codec *c);
 int pl_codec_set_fwht(struct pl_v4l2 *v, uint32_t width, uint32_t height,
 		      uint32_t *sizeimage);
 
-/* REQBUFS of @count MMAP buffers on @v, each mapped (@v is c->out or c->cap). */
+/*
+ * REQBUFS of @count MMAP buffers on @v, each mapped (@v is c->out or
+ * c->cap); @v's memory becomes V4L2_MEMORY_MMAP, for pl_v4l2_dqbuf().
+ */
 int pl_codec_mmap(struct pl_codec *c, struct pl_v4l2 *v, uint32_t count);
 /* The mapping of MMAP buffer @index of @v. */
 void *pl_codec_addr(const struct pl_codec *c, const struct pl_v4l2 *v, uint32_t index);
 /* QBUF of MMAP buffer @index with @bytesused (0 for CAPTURE). Prints nothing. */
 int pl_codec_qbuf(struct pl_v4l2 *v, uint32_t index, uint32_t bytesused);
-/*
- * pl_codec_dqbuf() - DQBUF on @v, whatever its memory, waiting up to
- * @timeout_ms; as pl_v4l2_dqbuf(), plus -EPIPE for the empty buffer that
- * carries V4L2_BUF_FLAG_LAST (the codec stopped: a drain or a source change).
- */
-int pl_codec_dqbuf(struct pl_codec *c, struct pl_v4l2 *v, struct v4l2_buffer *b,
-		   int timeout_ms);
 
 /* Set control @id to @value and read back what the driver took. */
 int pl_codec_ctrl(struct pl_v4l2 *v, uint32_t id, int32_t value, int32_t *got);

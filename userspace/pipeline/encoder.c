@@ -293,7 +293,7 @@ static int check_frame(struct encoder *e, const struct pl_frame *f, const void *
 	if (!ret && !e->dec_streaming)
 		ret = start_decoding(e);
 	if (!ret)
-		ret = pl_codec_dqbuf(c, &c->cap, &b, ENC_V4L2_WAIT_MS);
+		ret = pl_v4l2_dqbuf(&c->cap, &b, ENC_V4L2_WAIT_MS);
 	if (ret == -EPIPE && !pl_codec_event(&c->cap, &ev, 0) &&
 	    ev.type == V4L2_EVENT_SOURCE_CHANGE) {
 		/* vicodec changes resolution only for a header that differs. */
@@ -303,7 +303,7 @@ static int check_frame(struct encoder *e, const struct pl_frame *f, const void *
 	}
 	if (ret)
 		return ret;
-	ret = pl_codec_dqbuf(c, &c->out, &ob, ENC_V4L2_WAIT_MS);
+	ret = pl_v4l2_dqbuf(&c->out, &ob, ENC_V4L2_WAIT_MS);
 	if (ret)
 		return ret;
 
@@ -411,9 +411,9 @@ static int encode_frame(struct encoder *e, const struct pl_frame *f)
 		       strerror(-ret));
 		goto fail;
 	}
-	ret = pl_codec_dqbuf(c, &c->cap, &b, ENC_V4L2_WAIT_MS);
+	ret = pl_v4l2_dqbuf(&c->cap, &b, ENC_V4L2_WAIT_MS);
 	if (!ret)
-		ret = pl_codec_dqbuf(c, &c->out, &ob, ENC_V4L2_WAIT_MS);
+		ret = pl_v4l2_dqbuf(&c->out, &ob, ENC_V4L2_WAIT_MS);
 	if (ret) {
 		pl_err("frame %u: encoding buffer %u failed: %s", f->seq, f->index, strerror(-ret));
 		goto fail;

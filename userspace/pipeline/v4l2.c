@@ -15,7 +15,7 @@
 #include "stage.h"
 #include "v4l2.h"
 
-static int xioctl(int fd, unsigned long req, void *arg)
+int pl_v4l2_ioctl(int fd, unsigned long req, void *arg)
 {
 	int ret;
 
@@ -23,6 +23,16 @@ static int xioctl(int fd, unsigned long req, void *arg)
 		ret = ioctl(fd, req, arg);
 	while (ret < 0 && errno == EINTR);
 	return ret < 0 ? -errno : 0;
+}
+
+int pl_v4l2_wait(int fd, short events, int timeout_ms)
+{
+	struct pollfd p = { .fd = fd, .events = events };
+	int ret = poll(&p, 1, timeout_ms);
+
+	if (ret < 0)
+		return -errno;
+	return ret ? 0 : -ETIMEDOUT;
 }
 
 static uint32_t v4l2_caps_for(uint32_t type)
@@ -74,7 +84,7 @@ static int v4l2_try(struct pl_v4l2 *v, const char *path, uint32_t type, bool qui
 		return ret;
 	}
 	memset(&cap, 0, sizeof(cap));
-	ret = xioctl(fd, VIDIOC_QUERYCAP, &cap);
+	ret = pl_v4l2_ioctl(fd, VIDIOC_QUERYCAP, &cap);
 	if (ret) {
 		if (!quiet)
 			pl_err("%s is not a V4L2 device (VIDIOC_QUERYCAP: %s)", path, strerror(-ret));
@@ -92,6 +102,7 @@ static int v4l2_try(struct pl_v4l2 *v, const char *path, uint32_t type, bool qui
 	memset(v, 0, sizeof(*v));
 	v->fd = fd;
 	v->type = type;
+	v->memory = V4L2_MEMORY_DMABUF;
 	snprintf(v->path, sizeof(v->path), "%s", path);
 	snprintf(v->driver, sizeof(v->driver), "%s", (char *)cap.driver);
 	snprintf(v->card, sizeof(v->card), "%s", (char *)cap.card);
@@ -142,7 +153,7 @@ int pl_v4l2_set_nv12(struct pl_v4l2 *v, uint32_t width, uint32_t height, uint32_
 	p->pixelformat = V4L2_PIX_FMT_NV12;
 	p->field = V4L2_FIELD_NONE;
 	p->bytesperline = stride;
-	ret = xioctl(v->fd, VIDIOC_S_FMT, &f);
+	ret = pl_v4l2_ioctl(v->fd, VIDIOC_S_FMT, &f);
 	if (ret) {
 		pl_err("%s (%s) refuses NV12 %ux%u: VIDIOC_S_FMT: %s", v->path, v->driver,
 		       width, height, strerror(-ret));
@@ -170,7 +181,7 @@ int pl_v4l2_reqbufs(struct pl_v4l2 *v, uint32_t count)
 	rb.count = count;
 	rb.type = v->type;
 	rb.memory = V4L2_MEMORY_DMABUF;
-	ret = xioctl(v->fd, VIDIOC_REQBUFS, &rb);
+	ret = pl_v4l2_ioctl(v->fd, VIDIOC_REQBUFS, &rb);
 	if (ret == -EINVAL && count) {
 		pl_err("%s (%s) does not import dma-bufs (VIDIOC_REQBUFS with V4L2_MEMORY_DMABUF: %s)",
 		       v->path, v->driver, strerror(-ret));
@@ -209,30 +220,29 @@ int pl_v4l2_qbuf(struct pl_v4l2 *v, uint32_t index, int fd, uint32_t length,
 	b.m.fd = fd;
 	b.length = length;
 	b.bytesused = bytesused;
-	return xioctl(v->fd, VIDIOC_QBUF, &b);
+	return pl_v4l2_ioctl(v->fd, VIDIOC_QBUF, &b);
 }
 
 int pl_v4l2_dqbuf(struct pl_v4l2 *v, struct v4l2_buffer *buf, int timeout_ms)
 {
-	struct pollfd p = { .fd = v->fd };
+	short events = V4L2_TYPE_IS_OUTPUT(v->type) ? POLLOUT : POLLIN;
 	int ret;
 
-	p.events = v->type == V4L2_BUF_TYPE_VIDEO_CAPTURE ? POLLIN : POLLOUT;
 	for (;;) {
 		memset(buf, 0, sizeof(*buf));
 		buf->type = v->type;
-		buf->memory = V4L2_MEMORY_DMABUF;
-		ret = xioctl(v->fd, VIDIOC_DQBUF, buf);
+		buf->memory = v->memory;
+		ret = pl_v4l2_ioctl(v->fd, VIDIOC_DQBUF, buf);
+		if (!ret && (buf->flags & V4L2_BUF_FLAG_LAST) && !buf->bytesused)
+			return -EPIPE;
 		if (!ret)
 			return buf->flags & V4L2_BUF_FLAG_ERROR ? -EIO : 0;
 		if (ret != -EAGAIN)
 			return ret;
-		ret = poll(&p, 1, timeout_ms);
-		if (ret < 0)
-			return -errno;
-		if (!ret)
-			return -ETIMEDOUT;
 		/* A device that was unplugged reports POLLERR; DQBUF says ENODEV. */
+		ret = pl_v4l2_wait(v->fd, events, timeout_ms);
+		if (ret)
+			return ret;
 	}
 }
 
@@ -240,7 +250,7 @@ int pl_v4l2_streamon(struct pl_v4l2 *v)
 {
 	int type = (int)v->type, ret;
 
-	ret = xioctl(v->fd, VIDIOC_STREAMON, &type);
+	ret = pl_v4l2_ioctl(v->fd, VIDIOC_STREAMON, &type);
 	if (ret) {
 		pl_err("%s (%s): VIDIOC_STREAMON: %s", v->path, v->driver, strerror(-ret));
 		return ret;
@@ -256,7 +266,7 @@ void pl_v4l2_close(struct pl_v4l2 *v)
 	if (v->fd < 0)
 		return;
 	if (v->streaming)
-		xioctl(v->fd, VIDIOC_STREAMOFF, &type);
+		pl_v4l2_ioctl(v->fd, VIDIOC_STREAMOFF, &type);
 	if (v->count)
 		pl_v4l2_reqbufs(v, 0);
 	close(v->fd);

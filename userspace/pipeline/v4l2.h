@@ -16,6 +16,11 @@
 /* Returned by pl_v4l2_qbuf() when the driver refuses a dma-buf it cannot map. */
 #define PL_V4L2_REFUSED	(-EFAULT)
 
+/* ioctl() retried on EINTR: 0 or -errno. */
+int pl_v4l2_ioctl(int fd, unsigned long req, void *arg);
+/* Wait up to @timeout_ms for @events on @fd: 0, -ETIMEDOUT or -errno. */
+int pl_v4l2_wait(int fd, short events, int timeout_ms);
+
 /**
  * struct pl_v4l2 - one open video node and one of its queues
  * @fd: the node
@@ -23,6 +28,7 @@
  * @driver: its driver, from VIDIOC_QUERYCAP ("vivid", "vicodec", ...)
  * @card: its card name
  * @type: the queue: V4L2_BUF_TYPE_VIDEO_CAPTURE or _OUTPUT
+ * @memory: its buffers: V4L2_MEMORY_DMABUF, or _MMAP (codec.c's)
  * @fmt: the format the driver took, after pl_v4l2_set_nv12()
  * @count: buffers allocated by pl_v4l2_reqbufs()
  * @streaming: between STREAMON and STREAMOFF
@@ -33,6 +39,7 @@ struct pl_v4l2 {
 	char driver[16];
 	char card[32];
 	uint32_t type;
+	uint32_t memory;
 	struct v4l2_pix_format fmt;
 	uint32_t count;
 	bool streaming;
@@ -79,12 +86,14 @@ int pl_v4l2_qbuf(struct pl_v4l2 *v, uint32_t index, int fd, uint32_t length,
 		 uint32_t bytesused);
 
 /*
- * pl_v4l2_dqbuf() - wait up to @timeout_ms for a buffer, and dequeue it
+ * pl_v4l2_dqbuf() - wait up to @timeout_ms for a buffer of the queue's
+ * memory, and dequeue it
  * @buf: the dequeued buffer (index, sequence, timestamp, bytesused, flags)
  *
  * Return: 0, -ETIMEDOUT, -ENODEV (the device went away), -EIO (the
- * driver marked the buffer as failed; @buf is still filled in), -EINTR,
- * or another -errno. Prints nothing.
+ * driver marked the buffer as failed; @buf is still filled in), -EPIPE
+ * (the empty buffer with V4L2_BUF_FLAG_LAST: an m2m codec stopped, for a
+ * drain or a source change), -EINTR, or another -errno. Prints nothing.
  */
 int pl_v4l2_dqbuf(struct pl_v4l2 *v, struct v4l2_buffer *buf, int timeout_ms);
 
