@@ -33,6 +33,17 @@ static int pl_fanout_free(struct pl_fanout *f, unsigned int i)
 	return f->on_free ? f->on_free(f->arg, i) : 0;
 }
 
+/* Does consumer @p hold any buffer? */
+static bool pl_fanout_holds(const struct pl_fanout *f, unsigned int p)
+{
+	unsigned int i;
+
+	for (i = 0; i < f->ring->depth; i++)
+		if (f->held[i] & (1u << p))
+			return true;
+	return false;
+}
+
 /* Consumer @p has gone: close it, and pass @reason on to the others. */
 static void pl_fanout_drop(struct pl_fanout *f, unsigned int p, const char *reason)
 {
@@ -69,6 +80,12 @@ static int pl_fanout_recv(struct pl_fanout *f, unsigned int p)
 		pl_send_abort(peer->sock, PL_REJECT, pl_stage, reason);
 		pl_fanout_drop(f, p, reason);
 		return PL_EXIT_PROTO;
+	}
+	if (ret == -ECONNRESET && f->ended && !pl_fanout_holds(f, p)) {
+		/* Finished: it returned everything after END. */
+		close(peer->sock);
+		peer->sock = -1;
+		return 0;
 	}
 	status = pl_explain(peer->name, ret, &msg, reason, sizeof(reason));
 	if (status == PL_EXIT_PROTO && ret != PL_REJECT)
@@ -163,6 +180,7 @@ int pl_fanout_end(struct pl_fanout *f, struct pl_msg *msg)
 	unsigned int p;
 	int ret;
 
+	f->ended = true;
 	for (p = 0; p < f->npeers; p++) {
 		ret = pl_send(f->peers[p].sock, msg, PL_END);
 		if (ret)

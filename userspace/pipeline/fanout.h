@@ -7,6 +7,7 @@
 #ifndef PIPELINE_FANOUT_H
 #define PIPELINE_FANOUT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "stage.h"
@@ -26,6 +27,7 @@ struct pl_peer {
  * @held: per buffer, bit p while @peers[p] holds it
  * @ring: the ring; busy[i] is seq + 1 while some consumer holds buffer i
  * @in_flight: buffers that some consumer holds
+ * @ended: END has gone out: a consumer that holds nothing may hang up
  * @on_free: called when the last consumer has released buffer @i; returns
  *           0 or an exit status (may be NULL)
  * @arg: for @on_free
@@ -36,6 +38,7 @@ struct pl_fanout {
 	uint8_t held[PL_MAX_DEPTH];
 	struct pl_ring *ring;
 	unsigned int in_flight;
+	bool ended;
 	int (*on_free)(void *arg, unsigned int i);
 	void *arg;
 };
@@ -70,7 +73,11 @@ int pl_fanout_timed_out(struct pl_fanout *f);
  * Return: 0 or an exit status.
  */
 int pl_fanout_deliver(struct pl_fanout *f, const struct pl_frame *fr);
-/* Send END (@msg->u.end) to every consumer. Return: 0 or an exit status. */
+/*
+ * Send END (@msg->u.end) to every consumer. From then on a consumer that
+ * has returned every buffer and hangs up is done, not gone.
+ * Return: 0 or an exit status.
+ */
 int pl_fanout_end(struct pl_fanout *f, struct pl_msg *msg);
 /* Close every consumer's socket. */
 void pl_fanout_close(struct pl_fanout *f);
