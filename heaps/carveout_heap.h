@@ -17,6 +17,7 @@
 
 struct dentry;
 struct dma_heap;
+struct device_node;
 struct kobject;
 
 /**
@@ -65,6 +66,7 @@ struct carveout_range {
  * @failures: failed allocation requests, for any reason
  * @debugfs: debugfs directory
  * @kobj: sysfs directory
+ * @np: the reserved-memory node the region came from (a reference)
  */
 struct carveout_region {
 	const char *name;
@@ -93,6 +95,7 @@ struct carveout_region {
 
 	struct dentry *debugfs;
 	struct kobject *kobj;
+	struct device_node *np;
 };
 
 /* carveout_zero.c */

@@ -360,6 +360,7 @@ static int __init carveout_heap_probe(struct device_node *np)
 	r->size = rmem->size;
 	r->max_align = max_align;
 	r->no_map = of_property_read_bool(np, "no-map");
+	r->np = of_node_get(np);
 	spin_lock_init(&r->lock);
 	carveout_extents_init(&r->live_ranges, r->size);
 
@@ -409,6 +410,7 @@ destroy_zero:
 destroy_alloc:
 	carveout_alloc_destroy(&r->alloc);
 free_region:
+	of_node_put(r->np);
 	kfree(r);
 free_name:
 	kfree(name);

@@ -12,8 +12,12 @@
  * - /sys/kernel/carveout_heap/<name>/: a stable, world-readable subset
  *   that lets an unprivileged client choose a heap by its properties
  *   rather than by its name: contiguous, cached, size, free,
- *   largest_free, align. One decimal value per file, sizes in bytes. No
- *   address and no layout; every read is O(1) and allocates nothing.
+ *   largest_free, align, addr_bits. One decimal value per file, sizes in
+ *   bytes, and the of_node link to the region's device-tree node, which
+ *   a device's memory-region phandles are matched against. No address
+ *   beyond what the world-readable /sys/firmware/devicetree already shows
+ *   (addr_bits is coarser than the node's reg), and no layout; every read
+ *   is O(1) and allocates nothing.
  *
  * The sysfs directories send no uevent: they belong to no kset, so
  * kobject_uevent() would only fail. A heap's arrival is announced by the
@@ -21,9 +25,11 @@
  *
  * Documentation/ABI/testing/sysfs-kernel-carveout_heap describes both.
  */
+#include <linux/bitops.h>
 #include <linux/debugfs.h>
 #include <linux/kobject.h>
 #include <linux/minmax.h>
+#include <linux/of.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
@@ -243,12 +249,22 @@ static ssize_t align_show(struct kobject *kobj, struct kobj_attribute *attr,
 	return sysfs_emit(buf, "%zu\n", carveout_kobj_region(kobj)->max_align);
 }
 
+/* Bits a bus address needs to reach the last byte of the region. */
+static ssize_t addr_bits_show(struct kobject *kobj,
+			      struct kobj_attribute *attr, char *buf)
+{
+	struct carveout_region *r = carveout_kobj_region(kobj);
+
+	return sysfs_emit(buf, "%d\n", fls64((u64)r->base + r->size - 1));
+}
+
 static struct kobj_attribute carveout_attr_contiguous = __ATTR_RO(contiguous);
 static struct kobj_attribute carveout_attr_cached = __ATTR_RO(cached);
 static struct kobj_attribute carveout_attr_size = __ATTR_RO(size);
 static struct kobj_attribute carveout_attr_free = __ATTR_RO(free);
 static struct kobj_attribute carveout_attr_largest_free = __ATTR_RO(largest_free);
 static struct kobj_attribute carveout_attr_align = __ATTR_RO(align);
+static struct kobj_attribute carveout_attr_addr_bits = __ATTR_RO(addr_bits);
 
 static struct attribute *carveout_sysfs_attrs[] = {
 	&carveout_attr_contiguous.attr,
@@ -257,6 +273,7 @@ static struct attribute *carveout_sysfs_attrs[] = {
 	&carveout_attr_free.attr,
 	&carveout_attr_largest_free.attr,
 	&carveout_attr_align.attr,
+	&carveout_attr_addr_bits.attr,
 	NULL,
 };
 ATTRIBUTE_GROUPS(carveout_sysfs);
@@ -311,6 +328,17 @@ int __init carveout_stats_register(struct carveout_region *r)
 	if (ret)
 		goto put_kobj;
 	r->kobj = &node->kobj;
+
+	/*
+	 * The link only helps a chooser match memory-region phandles: a
+	 * heap without it still works, so a failure is logged, not fatal.
+	 */
+	if (of_node_kobj(r->np)) {
+		ret = sysfs_create_link(r->kobj, of_node_kobj(r->np), "of_node");
+		if (ret)
+			pr_warn("%pOF: heap \"%s\" has no of_node link in sysfs (%d)\n",
+				r->np, r->name, ret);
+	}
 
 	r->debugfs = debugfs_create_dir(r->name, carveout_debugfs_root);
 	debugfs_create_file("stats", 0400, r->debugfs, r, &carveout_stats_fops);

@@ -183,6 +183,7 @@ TEST(every_heap_publishes_world_readable_capabilities)
 {
 	static const char *const attrs[] = {
 		"contiguous", "cached", "size", "free", "largest_free", "align",
+		"addr_bits",
 	};
 	struct cv_heap heap;
 	char path[512];
@@ -200,6 +201,64 @@ TEST(every_heap_publishes_world_readable_capabilities)
 			ASSERT_EQ(0, stat(path, &st)) TH_LOG("%s", path);
 			EXPECT_EQ(0444U, st.st_mode & 0777) TH_LOG("%s", path);
 		}
+	}
+}
+
+#define DT_BASE "/sys/firmware/devicetree/base"
+
+/* A big-endian cell array of the DT as a number (1 or 2 cells). */
+static uint64_t dt_cells(const unsigned char *p, int cells)
+{
+	uint64_t v = 0;
+	int i;
+
+	for (i = 0; i < 4 * cells; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+/*
+ * Every heap links to the reserved-memory node it came from (a device's
+ * memory-region phandles are matched against it), and addr_bits is what
+ * that node's reg says: the bits of the region's last byte address. The
+ * boards' reserved-memory nodes have two address and two size cells.
+ */
+TEST(every_heap_links_its_node_and_publishes_its_reach)
+{
+	char names[16][64], path[512], link[512], compat[128] = "";
+	unsigned char reg[16];
+	uint64_t bits, last;
+	int i, n, fd, want;
+	ssize_t len;
+
+	n = cv_heap_names(names, 16);
+	ASSERT_LE(0, n);
+	for (i = 0; i < n; i++) {
+		if (!cv_is_carveout(names[i]))
+			continue;
+		snprintf(path, sizeof(path), CV_SYSFS "/%s/of_node", names[i]);
+		len = readlink(path, link, sizeof(link) - 1);
+		ASSERT_LT(0, len) TH_LOG("%s: %s", path, strerror(errno));
+		link[len] = '\0';
+		EXPECT_NE(NULL, strstr(link, "firmware/devicetree/base/reserved-memory/"))
+			TH_LOG("%s -> %s", path, link);
+
+		snprintf(path, sizeof(path), CV_SYSFS "/%s/of_node/compatible", names[i]);
+		EXPECT_EQ(0, cv_read_str(path, compat, sizeof(compat))) TH_LOG("%s", path);
+		EXPECT_NE(NULL, memmem(compat, sizeof(compat), "dma-heap-carveout", 17))
+			TH_LOG("%s does not name a carveout node", path);
+
+		snprintf(path, sizeof(path), CV_SYSFS "/%s/of_node/reg", names[i]);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		ASSERT_LE(0, fd) TH_LOG("%s: %s", path, strerror(errno));
+		len = read(fd, reg, sizeof(reg));
+		close(fd);
+		ASSERT_EQ(16, len) TH_LOG("%s: not two address and two size cells", path);
+		last = dt_cells(reg, 2) + dt_cells(reg + 8, 2) - 1;
+		want = 64 - __builtin_clzll(last);
+		ASSERT_EQ(0, cv_sysfs_u64(names[i], "addr_bits", &bits));
+		EXPECT_EQ((uint64_t)want, bits) TH_LOG("heap %s ends at %#llx", names[i],
+						       (unsigned long long)last);
 	}
 }
 
