@@ -53,6 +53,10 @@ extern "C" {
 #define LDMA_BUF_NAME_MAX	32
 /* Most planes an image record describes. */
 #define LDMA_MAX_PLANES		4
+/* Longest device-tree node or device name the library reports, with NUL. */
+#define LDMA_NODE_NAME_MAX	64
+/* Most memory-region phandles reported for one device. */
+#define LDMA_MAX_REGIONS	4
 /* Most descriptors one ldma_send()/ldma_recv() message carries. */
 #define LDMA_MAX_FDS		16
 
@@ -78,9 +82,11 @@ struct ldma_ctx;
  * @sysfs: directory of the carveout heap's capability files, default
  *         "/sys/kernel/carveout_heap"
  * @proc: procfs mount, default "/proc"
+ * @sys: sysfs mount, default "/sys": devices (/sys/dev/char, /sys/bus) for
+ *       ldma_device_query()
  *
  * A NULL member takes its value from the environment variable
- * LDMA_DEV_ROOT, LDMA_SYSFS_ROOT or LDMA_PROC_ROOT (ignored in setuid
+ * LDMA_DEV_ROOT, LDMA_SYSFS_ROOT, LDMA_PROC_ROOT or LDMA_SYS_ROOT (ignored in setuid
  * programs), and otherwise the default. The default context always
  * resolves its roots this way. Tests point the roots at a fake tree.
  */
@@ -88,6 +94,7 @@ struct ldma_roots {
 	const char *dev;
 	const char *sysfs;
 	const char *proc;
+	const char *sys;
 };
 
 /**
@@ -130,9 +137,14 @@ enum ldma_tristate {
  * @free: bytes not held by live buffers
  * @largest_free: largest physically contiguous free extent, in bytes
  * @align: alignment cap in bytes
+ * @addr_bits: every buffer lies below 2^@addr_bits (physical); 0: unknown
+ * @phandle: phandle of the heap's device-tree node (what a device's
+ *           memory-region names); 0: none or unknown
+ * @node: name of that node ("isp-carveout@78000000"), or ""
  *
  * Capabilities come from <sysfs root>/<name>/{contiguous,cached,size,free,
- * largest_free,align}, one decimal value per file, which the carveout heap
+ * largest_free,align,addr_bits} and the node behind <name>/of_node, one
+ * decimal value per file, which the carveout heap
  * publishes. A heap without that directory (the system and CMA heaps), or a
  * file that is missing or does not hold a valid value, gives LDMA_UNKNOWN or
  * LDMA_SIZE_UNKNOWN: the library never guesses from a heap's name.
@@ -145,6 +157,9 @@ struct ldma_heap_info {
 	uint64_t free;
 	uint64_t largest_free;
 	uint64_t align;
+	unsigned int addr_bits;
+	uint32_t phandle;
+	char node[LDMA_NODE_NAME_MAX];
 };
 
 /**
@@ -281,6 +296,160 @@ int ldma_pref_next(struct ldma_ctx *ctx, const char *list, size_t *pos,
 int ldma_alloc_pref(struct ldma_ctx *ctx, const char *list, size_t len,
 		    unsigned int flags, const char *name,
 		    char *chosen, size_t chosen_size);
+
+/* ------------------------------------------------------------------------
+ * Choosing a heap for the devices a buffer will visit
+ */
+
+/**
+ * struct ldma_device - a device that a buffer will visit
+ * @fd: an open V4L2 video node, DRM node or /dev/dmabuf_importer; or -1
+ * @index: with an importer @fd, which of its devices (as in its
+ *         DMABUF_IMPORTER_IOC_DEVICE_INFO); otherwise ignored
+ * @path: with @fd < 0, the device's sysfs directory ("/sys/devices/...",
+ *        a /sys/class/... or /sys/bus/.../devices/... link to it, or a
+ *        class device such as /sys/class/video4linux/video3)
+ */
+struct ldma_device {
+	int fd;
+	unsigned int index;
+	const char *path;
+};
+
+/* What ldma_device_query() assumed because the system does not say it. */
+#define LDMA_ASSUMED_DMA_BITS	(1u << 0)	/* @dma_bits is the default 32 */
+#define LDMA_ASSUMED_COHERENT	(1u << 1)	/* @coherent is LDMA_NO */
+
+/**
+ * struct ldma_device_info - what a device needs from a buffer (a snapshot)
+ * @name: device name, as in sysfs ("vivid.0", "camera", "0000:00:02.0")
+ * @driver: bound driver, or ""
+ * @iommu: LDMA_YES if its DMA goes through a translating IOMMU (an
+ *         iommu_group whose type is not "identity"), so that any heap
+ *         maps contiguously for it; LDMA_NO if it needs physically
+ *         contiguous buffers
+ * @coherent: LDMA_YES if its DMA snoops the CPU caches (dma-coherent in
+ *            the device tree, on its node or an ancestor)
+ * @dma_bits: bits of its DMA mask: every buffer it uses directly must lie
+ *            below 2^@dma_bits
+ * @assumed: LDMA_ASSUMED_* for each field above that sysfs does not show
+ * @nregions: memory-region phandles of its device-tree node, at most
+ *            LDMA_MAX_REGIONS
+ * @regions: those phandles
+ * @notes: what was assumed and why, and memory-region entries that name no
+ *         heap, in words; "" if nothing
+ *
+ * Sources: for an importer device, DMABUF_IMPORTER_IOC_DEVICE_INFO (all
+ * exact); otherwise sysfs: iommu_group, dma_mask_bits (PCI devices),
+ * of_node/dma-coherent and of_node/memory-region. A platform device's DMA
+ * mask is not in sysfs: it is assumed to be the kernel's default of 32
+ * bits, which a driver may have raised.
+ */
+struct ldma_device_info {
+	char name[LDMA_NODE_NAME_MAX];
+	char driver[LDMA_NODE_NAME_MAX];
+	enum ldma_tristate iommu;
+	enum ldma_tristate coherent;
+	unsigned int dma_bits;
+	unsigned int assumed;
+	unsigned int nregions;
+	uint32_t regions[LDMA_MAX_REGIONS];
+	char notes[256];
+};
+
+/**
+ * ldma_device_query() - what a device needs from the buffers it uses
+ * @ctx: context, or NULL for the default one (its sys root is used)
+ * @dev: the device
+ * @info: receives the facts
+ *
+ * Return: 0; -EINVAL (bad argument); -ENODEV (@dev->fd is not a character
+ * device, or a class device with no parent device); -ENOENT (no sysfs node
+ * for it, or no importer device @dev->index); -EACCES (sysfs unreadable);
+ * or another -errno of reading sysfs.
+ */
+int ldma_device_query(struct ldma_ctx *ctx, const struct ldma_device *dev,
+		      struct ldma_device_info *info);
+
+/* Choosing flags (they combine with LDMA_ALLOC_* in ldma_alloc_choose()). */
+#define LDMA_CHOOSE_CPU_RARELY	(1u << 8)	/* the CPU seldom touches the buffer */
+
+/** enum ldma_fit - how well a heap suits the devices */
+enum ldma_fit {
+	LDMA_FIT_NO = 0,	/* some device cannot use its buffers */
+	LDMA_FIT_UNSURE = 1,	/* the heap does not publish what would tell */
+	LDMA_FIT_YES = 2,	/* every device can use its buffers */
+};
+
+/**
+ * struct ldma_choice - one heap, ranked for a set of devices
+ * @heap: the heap and its capabilities
+ * @fit: an &enum ldma_fit
+ * @named: a device's memory-region names the heap
+ * @reason: why it ranks where it does, or why it is rejected, in words
+ */
+struct ldma_choice {
+	struct ldma_heap_info heap;
+	int fit;		/* enum ldma_fit */
+	int named;
+	char reason[256];
+};
+
+/**
+ * ldma_heap_choose() - rank the heaps for the devices a buffer will visit
+ * @ctx: context, or NULL for the default one
+ * @devs: the devices, at least one
+ * @ndevs: how many
+ * @len: buffer size in bytes, or 0 if not known yet
+ * @flags: LDMA_CHOOSE_* flags
+ * @list: receives every heap, best first, to release with free(): the
+ *        heaps that fit (LDMA_FIT_YES), then those that may (UNSURE), then
+ *        the rejected ones (NO), each with its reason
+ *
+ * The rules, for every device at once:
+ *
+ * - A device without a translating IOMMU needs a contiguous heap within
+ *   its DMA reach (addr_bits <= dma_bits); a heap that is known not to be,
+ *   or smaller than @len, is rejected; one that does not say is UNSURE.
+ * - A heap that a device's memory-region names ranks first.
+ * - Then heaps whose largest free extent holds @len (or does not say).
+ * - Then, if no device needs contiguity, heaps that are not carveouts, so
+ *   that contiguous memory stays for devices that need it.
+ * - Then cache attributes: if every device is coherent, or the CPU touches
+ *   the buffer often, cached heaps rank first; if some device is not
+ *   coherent and @flags has LDMA_CHOOSE_CPU_RARELY, uncached ones do.
+ * - Then larger free extents first, then names.
+ *
+ * Return: the number of heaps in @list (>= 0); -EINVAL (bad argument or
+ * flags); or the error of ldma_device_query() for the first device that
+ * fails, or of ldma_heap_list().
+ */
+int ldma_heap_choose(struct ldma_ctx *ctx, const struct ldma_device *devs,
+		     unsigned int ndevs, size_t len, unsigned int flags,
+		     struct ldma_choice **list);
+
+/**
+ * ldma_alloc_choose() - allocate from the best heap for the devices
+ * @ctx: context, or NULL for the default one
+ * @devs: the devices, at least one
+ * @ndevs: how many
+ * @len: bytes, non-zero
+ * @flags: LDMA_ALLOC_* and LDMA_CHOOSE_* flags
+ * @name: buffer name, or NULL
+ * @chosen: receives the name of the heap used, or NULL
+ * @chosen_size: size of @chosen (LDMA_HEAP_NAME_MAX is always enough)
+ *
+ * Tries the heaps of ldma_heap_choose() that fit, then those that may, in
+ * order, and moves to the next on -ENOMEM only. A heap that is UNSURE may
+ * still be refused by a device when it imports the buffer.
+ *
+ * Return: the buffer fd; -EINVAL (bad argument); -ENOENT (no heap fits or
+ * may fit); the error of the last heap tried; or the errors of
+ * ldma_heap_choose().
+ */
+int ldma_alloc_choose(struct ldma_ctx *ctx, const struct ldma_device *devs,
+		      unsigned int ndevs, size_t len, unsigned int flags,
+		      const char *name, char *chosen, size_t chosen_size);
 
 /**
  * ldma_set_name() - DMA_BUF_SET_NAME, truncating instead of refusing

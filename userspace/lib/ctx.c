@@ -32,6 +32,7 @@ static const struct {
 	[LDMA_ROOT_DEV] = { "LDMA_DEV_ROOT", "/dev/dma_heap" },
 	[LDMA_ROOT_SYSFS] = { "LDMA_SYSFS_ROOT", "/sys/kernel/carveout_heap" },
 	[LDMA_ROOT_PROC] = { "LDMA_PROC_ROOT", "/proc" },
+	[LDMA_ROOT_SYS] = { "LDMA_SYS_ROOT", "/sys" },
 };
 
 /* The only global state: the default context, used when ctx == NULL. */
@@ -50,6 +51,7 @@ static int ldma_ctx_set_roots(struct ldma_ctx *ctx,
 		given[LDMA_ROOT_DEV] = roots->dev;
 		given[LDMA_ROOT_SYSFS] = roots->sysfs;
 		given[LDMA_ROOT_PROC] = roots->proc;
+		given[LDMA_ROOT_SYS] = roots->sys;
 	}
 	for (i = 0; i < LDMA_ROOT_COUNT; i++) {
 		const char *path = given[i];
@@ -73,6 +75,7 @@ static void ldma_default_init(void)
 			.dev = ldma_root_defaults[LDMA_ROOT_DEV].def,
 			.sysfs = ldma_root_defaults[LDMA_ROOT_SYSFS].def,
 			.proc = ldma_root_defaults[LDMA_ROOT_PROC].def,
+			.sys = ldma_root_defaults[LDMA_ROOT_SYS].def,
 		};
 
 		ldma_ctx_set_roots(&ldma_default_ctx, &defaults);

@@ -16,17 +16,12 @@
 static int ldma_sysfs_u64(struct ldma_ctx *ctx, const char *heap,
 			  const char *attr, uint64_t *val)
 {
-	char path[PATH_MAX], text[32];
+	char path[PATH_MAX];
 	int ret;
 
 	ret = ldma_path(path, sizeof(path), "%s/%s/%s",
 			ldma_ctx_root(ctx, LDMA_ROOT_SYSFS), heap, attr);
-	if (ret < 0)
-		return ret;
-	ret = ldma_read_text(path, text, sizeof(text));
-	if (ret < 0)
-		return ret;
-	return ldma_parse_u64(text, val);
+	return ret < 0 ? ret : ldma_read_u64(path, val);
 }
 
 static uint64_t ldma_sysfs_size(struct ldma_ctx *ctx, const char *heap,
@@ -49,10 +44,34 @@ static enum ldma_tristate ldma_sysfs_bool(struct ldma_ctx *ctx,
 	return v ? LDMA_YES : LDMA_NO;
 }
 
+/* The device-tree node behind <sysfs root>/<heap>/of_node, if any. */
+static void ldma_heap_node(struct ldma_ctx *ctx, const char *heap,
+			   struct ldma_heap_info *info)
+{
+	char path[PATH_MAX];
+	uint32_t phandle;
+
+	info->phandle = 0;
+	info->node[0] = '\0';
+	if (ldma_path(path, sizeof(path), "%s/%s/of_node",
+		      ldma_ctx_root(ctx, LDMA_ROOT_SYSFS), heap) < 0 ||
+	    ldma_link_name(path, info->node, sizeof(info->node)) < 0) {
+		info->node[0] = '\0';
+		return;
+	}
+	/* A node that no property references has no phandle. */
+	if (ldma_path(path, sizeof(path), "%s/%s/of_node/phandle",
+		      ldma_ctx_root(ctx, LDMA_ROOT_SYSFS), heap) == 0 &&
+	    ldma_read_be32(path, &phandle, 1) == 1)
+		info->phandle = phandle;
+}
+
 /* @heap is a valid name of an existing heap. */
 static void ldma_heap_caps(struct ldma_ctx *ctx, const char *heap,
 			   struct ldma_heap_info *info)
 {
+	uint64_t v;
+
 	strcpy(info->name, heap);
 	info->contiguous = ldma_sysfs_bool(ctx, heap, "contiguous");
 	info->cached = ldma_sysfs_bool(ctx, heap, "cached");
@@ -60,6 +79,10 @@ static void ldma_heap_caps(struct ldma_ctx *ctx, const char *heap,
 	info->free = ldma_sysfs_size(ctx, heap, "free");
 	info->largest_free = ldma_sysfs_size(ctx, heap, "largest_free");
 	info->align = ldma_sysfs_size(ctx, heap, "align");
+	info->addr_bits = 0;
+	if (ldma_sysfs_u64(ctx, heap, "addr_bits", &v) == 0 && v >= 1 && v <= 64)
+		info->addr_bits = (unsigned int)v;
+	ldma_heap_node(ctx, heap, info);
 }
 
 LDMA_EXPORT int ldma_heap_query(struct ldma_ctx *ctx, const char *name,

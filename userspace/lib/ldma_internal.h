@@ -19,6 +19,7 @@ enum ldma_root {
 	LDMA_ROOT_DEV,
 	LDMA_ROOT_SYSFS,
 	LDMA_ROOT_PROC,
+	LDMA_ROOT_SYS,
 	LDMA_ROOT_COUNT,
 };
 
@@ -40,6 +41,9 @@ int ldma_path(char *buf, size_t size, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 int ldma_read_text(const char *path, char *buf, size_t size);
 int ldma_parse_u64(const char *str, uint64_t *val);
+int ldma_read_u64(const char *path, uint64_t *val);
+int ldma_read_be32(const char *path, uint32_t *cells, unsigned int max);
+int ldma_link_name(const char *path, char *buf, size_t size);
 typedef int (*ldma_fill_fn)(void *priv, const char *name, void *elem);
 int ldma_scan_dir(const char *path, size_t size, ldma_fill_fn fill,
 		  void *priv, int (*cmp)(const void *, const void *),

@@ -92,6 +92,58 @@ int ldma_parse_u64(const char *str, uint64_t *val)
 	return 0;
 }
 
+/* A sysfs file of one decimal value. */
+int ldma_read_u64(const char *path, uint64_t *val)
+{
+	char text[32];
+	int ret;
+
+	ret = ldma_read_text(path, text, sizeof(text));
+	if (ret < 0)
+		return ret;
+	return ldma_parse_u64(text, val);
+}
+
+/*
+ * A device-tree property of big-endian 32-bit cells (a phandle, a
+ * memory-region list): up to @max cells into @cells. Returns how many the
+ * file holds (which may exceed @max), or -EINVAL if its size is not a
+ * whole number of cells, or -errno.
+ */
+int ldma_read_be32(const char *path, uint32_t *cells, unsigned int max)
+{
+	unsigned char buf[4 * 64 + 1];
+	unsigned int i, n;
+	int len;
+
+	len = ldma_read_text(path, (char *)buf, sizeof(buf));
+	if (len < 0)
+		return len;
+	if (len % 4)
+		return -EINVAL;
+	n = (unsigned int)len / 4;
+	for (i = 0; i < n && i < max; i++)
+		cells[i] = (uint32_t)buf[4 * i] << 24 | (uint32_t)buf[4 * i + 1] << 16 |
+			   (uint32_t)buf[4 * i + 2] << 8 | buf[4 * i + 3];
+	return (int)n;
+}
+
+/* The last component of what the symbolic link @path points to. */
+int ldma_link_name(const char *path, char *buf, size_t size)
+{
+	char target[PATH_MAX];
+	const char *base;
+	ssize_t n;
+
+	n = readlink(path, target, sizeof(target) - 1);
+	if (n < 0)
+		return -errno;
+	target[n] = '\0';
+	base = strrchr(target, '/');
+	base = base ? base + 1 : target;
+	return ldma_path(buf, size, "%s", base);
+}
+
 /*
  * Build a sorted array from the entries of directory @path: @fill gets each
  * entry name and the next element, and returns 1 to keep it, 0 to skip it,

@@ -107,6 +107,8 @@ static int is_fake_importer(int fd)
 	char path[256];
 	const char *base;
 
+	if (fake.importer_fd > 0 && fd == fake.importer_fd)
+		return 1;
 	if (fd_path(fd, path, sizeof(path)))
 		return 0;
 	base = strrchr(path, '/');

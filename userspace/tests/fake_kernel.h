@@ -14,7 +14,9 @@
  * "fake_importer" is an importer device (include/uapi/linux/
  * dmabuf_importer.h) with two devices, index 0 a camera and index 1 an edu
  * that cannot do DMA; it records each call and answers with fixed values
- * (FAKE_IMP_*). Every other ioctl goes to the kernel unchanged.
+ * (FAKE_IMP_*). So is the descriptor in fake.importer_fd, for tests that
+ * need a character device (one that sysfs can name). Every other ioctl goes
+ * to the kernel unchanged.
  */
 #ifndef LDMA_FAKE_KERNEL_H
 #define LDMA_FAKE_KERNEL_H
@@ -32,6 +34,7 @@
 struct fake_kernel {
 	/* inputs */
 	int sync_errs[FAKE_MAX_ERRS];	/* errnos for the next SYNC calls, 0 ends */
+	int importer_fd;		/* if > 0, an importer too */
 	/* observations */
 	unsigned int alloc_calls;
 	char alloc_heap[256];

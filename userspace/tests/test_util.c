@@ -68,8 +68,13 @@ static int mkdir_parents(char *path)
 
 int tree_write(const char *root, const char *rel, const char *text)
 {
+	return tree_write_bytes(root, rel, text, strlen(text));
+}
+
+int tree_write_bytes(const char *root, const char *rel, const void *text,
+		     size_t len)
+{
 	char path[PATH_MAX];
-	size_t len = strlen(text);
 	int fd, ret;
 
 	snprintf(path, sizeof(path), "%s/%s", root, rel);
@@ -98,13 +103,16 @@ int tree_symlink(const char *root, const char *rel, const char *target)
 
 struct ldma_ctx *tree_ctx(const char *root)
 {
-	char dev[PATH_MAX], sys[PATH_MAX], proc[PATH_MAX];
-	struct ldma_roots roots = { .dev = dev, .sysfs = sys, .proc = proc };
+	char dev[PATH_MAX], sys[PATH_MAX], proc[PATH_MAX], sysroot[PATH_MAX];
+	struct ldma_roots roots = {
+		.dev = dev, .sysfs = sys, .proc = proc, .sys = sysroot,
+	};
 	struct ldma_ctx *ctx;
 
 	snprintf(dev, sizeof(dev), "%s/dev", root);
 	snprintf(sys, sizeof(sys), "%s/sys", root);
 	snprintf(proc, sizeof(proc), "%s/proc", root);
+	snprintf(sysroot, sizeof(sysroot), "%s/sysfs", root);
 	return ldma_ctx_new(&ctx, &roots) ? NULL : ctx;
 }
 

@@ -13,6 +13,8 @@ char *tree_new(void);
 void tree_free(char *root);
 /* Create @rel (and its parents) under @root holding @text. 0 or -errno. */
 int tree_write(const char *root, const char *rel, const char *text);
+int tree_write_bytes(const char *root, const char *rel, const void *data,
+		     size_t len);
 /* Create the symlink @rel under @root pointing to @target. 0 or -errno. */
 int tree_symlink(const char *root, const char *rel, const char *target);
 /* "<root>/<rel>" in a static buffer. */
@@ -20,7 +22,7 @@ const char *tree_path(const char *root, const char *rel);
 
 /*
  * A context over a fake tree: <root>/dev (heap nodes), <root>/sys (carveout
- * capabilities) and <root>/proc.
+ * capabilities), <root>/proc and <root>/sysfs (the whole /sys: devices).
  */
 struct ldma_ctx *tree_ctx(const char *root);
 /* A heap node in the fake dev tree; see fake_kernel.h for @behaviour. */
