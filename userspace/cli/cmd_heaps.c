@@ -58,6 +58,16 @@ static void heaps_json(const struct ldma_heap_info *heaps, int n,
 		if (view == VIEW_CAPS) {
 			fputs(", \"align\": ", stdout);
 			cli_json_u64(stdout, h->align);
+			fputs(", \"addr_bits\": ", stdout);
+			if (h->addr_bits)
+				printf("%u", h->addr_bits);
+			else
+				fputs("null", stdout);
+			fputs(", \"node\": ", stdout);
+			if (h->node[0])
+				cli_json_str(stdout, h->node);
+			else
+				fputs("null", stdout);
 		}
 		putchar('}');
 	}
@@ -67,7 +77,7 @@ static void heaps_json(const struct ldma_heap_info *heaps, int n,
 static void heaps_table(const struct ldma_heap_info *heaps, int n,
 			enum heaps_view view)
 {
-	char a[32], b[32], c[32], d[32];
+	char a[32], b[32], c[32], d[32], reach[16];
 	int i, w = 4;
 
 	for (i = 0; i < n; i++)
@@ -75,9 +85,9 @@ static void heaps_table(const struct ldma_heap_info *heaps, int n,
 			w = (int)strlen(heaps[i].name);
 
 	if (view == VIEW_CAPS)
-		printf("%-*s  %-10s  %-7s  %10s  %10s  %12s  %10s\n", w, "HEAP",
+		printf("%-*s  %-10s  %-7s  %10s  %10s  %12s  %10s  %-7s  %s\n", w, "HEAP",
 		       "CONTIGUOUS", "CACHED", "SIZE", "FREE", "LARGEST FREE",
-		       "ALIGN");
+		       "ALIGN", "BELOW", "DT NODE");
 	else
 		printf("%-*s  %10s  %10s  %10s  %12s  %7s\n", w, "HEAP", "SIZE",
 		       "USED", "FREE", "LARGEST FREE", "USE%");
@@ -88,13 +98,16 @@ static void heaps_table(const struct ldma_heap_info *heaps, int n,
 		char pct[8] = "unknown";
 
 		if (view == VIEW_CAPS) {
-			printf("%-*s  %-10s  %-7s  %10s  %10s  %12s  %10s\n", w,
+			snprintf(reach, sizeof(reach), h->addr_bits ? "2^%u" : "unknown",
+				 h->addr_bits);
+			printf("%-*s  %-10s  %-7s  %10s  %10s  %12s  %10s  %-7s  %s\n", w,
 			       h->name, tri_text(h->contiguous),
 			       tri_text(h->cached),
 			       cli_size(h->size, a, sizeof(a)),
 			       cli_size(h->free, b, sizeof(b)),
 			       cli_size(h->largest_free, c, sizeof(c)),
-			       cli_size(h->align, d, sizeof(d)));
+			       cli_size(h->align, d, sizeof(d)), reach,
+			       h->node[0] ? h->node : "-");
 			continue;
 		}
 		if (used != LDMA_SIZE_UNKNOWN && h->size)

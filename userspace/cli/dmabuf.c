@@ -21,11 +21,15 @@ static const char usage_text[] =
 	"                                      report timings\n"
 	"  info PID|self [--json]              dma-bufs a process holds\n"
 	"  info --fd FD [--json]               one dma-buf descriptor of dmabuf itself\n"
+	"  which DEVICE... [--size SIZE] [--cpu-rarely] [--json]\n"
+	"                                      the heaps ranked for these devices, and why\n"
 	"\n"
 	"HEAPS is a heap name or a preference list such as \"video,linux,cma:system\".\n"
+	"DEVICE is a device node (/dev/video0), a sysfs device directory, or\n"
+	"importer:NAME for a device of /dev/dmabuf_importer.\n"
 	"SIZE takes a K, M or G suffix (powers of 1024).\n"
-	"Environment: LDMA_DEV_ROOT, LDMA_SYSFS_ROOT, LDMA_PROC_ROOT move the\n"
-	"/dev/dma_heap, /sys/kernel/carveout_heap and /proc roots.\n";
+	"Environment: LDMA_DEV_ROOT, LDMA_SYSFS_ROOT, LDMA_PROC_ROOT, LDMA_SYS_ROOT\n"
+	"move the /dev/dma_heap, /sys/kernel/carveout_heap, /proc and /sys roots.\n";
 
 int cli_fail(int err, const char *fmt, ...)
 {
@@ -127,6 +131,7 @@ int main(int argc, char **argv)
 		{ "stats", cmd_stats },
 		{ "alloc", cmd_alloc },
 		{ "info", cmd_info },
+		{ "which", cmd_which },
 	};
 	size_t i;
 

@@ -13,6 +13,7 @@ int cmd_list(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_alloc(int argc, char **argv);
 int cmd_info(int argc, char **argv);
+int cmd_which(int argc, char **argv);
 
 /* Print "dmabuf: <message>: <strerror>" and return the exit status 1. */
 int cli_fail(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -62,6 +62,7 @@ static int cli(struct cli_run *r, const char *a0, const char *a1,
 FIXTURE(cli) {
 	char *root;
 	struct cli_run r;
+	char cam[4096];
 };
 
 FIXTURE_SETUP(cli)
@@ -83,6 +84,12 @@ FIXTURE_SETUP(cli)
 	setenv("LDMA_SYSFS_ROOT", path, 1);
 	snprintf(path, sizeof(path), "%s/proc", self->root);
 	setenv("LDMA_PROC_ROOT", path, 1);
+	snprintf(path, sizeof(path), "%s/sysfs", self->root);
+	setenv("LDMA_SYS_ROOT", path, 1);
+	/* video lies below 2^31; "cam" is a platform device without a DT node. */
+	ASSERT_EQ(0, tree_write(self->root, "sys/video/addr_bits", "31\n"));
+	ASSERT_EQ(0, tree_write(self->root, "sysfs/devices/platform/cam/uevent", ""));
+	snprintf(self->cam, sizeof(self->cam), "%s/sysfs/devices/platform/cam", self->root);
 }
 
 FIXTURE_TEARDOWN(cli)
@@ -135,6 +142,59 @@ TEST_F(cli, cli_list_json_reports_unknown_as_null)
 	EXPECT_NE(NULL, strstr(self->r.out,
 		"{\"name\": \"video\", \"contiguous\": true, \"cached\": false, \"size\": 67108864"))
 		TH_LOG("%s", self->r.out);
+}
+
+TEST_F(cli, cli_list_shows_reach_and_node)
+{
+	ASSERT_EQ(0, cli(&self->r, "list", NULL, NULL, NULL, NULL));
+	EXPECT_NE(NULL, strstr(line_of(self->r.out, "HEAP "), "BELOW")) TH_LOG("%s", self->r.out);
+	EXPECT_NE(NULL, strstr(line_of(self->r.out, "video "), "2^31")) TH_LOG("%s", self->r.out);
+	ASSERT_EQ(0, cli(&self->r, "list", "--json", NULL, NULL, NULL));
+	EXPECT_NE(NULL, strstr(self->r.out, "\"addr_bits\": 31, \"node\": null}"))
+		TH_LOG("%s", self->r.out);
+	EXPECT_NE(NULL, strstr(self->r.out, "\"addr_bits\": null")) TH_LOG("%s", self->r.out);
+}
+
+TEST_F(cli, cli_which_ranks_heaps_with_reasons)
+{
+	ASSERT_EQ(0, cli(&self->r, "which", self->cam, NULL, NULL, NULL));
+	EXPECT_EQ(0, self->r.status) TH_LOG("%s", self->r.err);
+	EXPECT_NE(NULL, strstr(self->r.out, "no IOMMU")) TH_LOG("%s", self->r.out);
+	EXPECT_NE(NULL, strstr(self->r.out, "assumed 32 bits")) TH_LOG("%s", self->r.out);
+	EXPECT_NE(NULL, strstr(line_of(self->r.out, "   1  video "), "fits"))
+		TH_LOG("%s", self->r.out);
+	EXPECT_NE(NULL, strstr(line_of(self->r.out, "   2  "), "unsure")) TH_LOG("%s", self->r.out);
+	EXPECT_NE(NULL, strstr(self->r.out, "choice: video\n")) TH_LOG("%s", self->r.out);
+
+	ASSERT_EQ(0, cli(&self->r, "which", "--json", self->cam, NULL, NULL));
+	EXPECT_EQ(0, self->r.status);
+	EXPECT_NE(NULL, strstr(self->r.out, "\"dma_bits\": 32, \"dma_bits_assumed\": true"))
+		TH_LOG("%s", self->r.out);
+	EXPECT_NE(NULL, strstr(self->r.out, "\"choice\": \"video\"}")) TH_LOG("%s", self->r.out);
+
+	/* The 1 GiB buffer fits nowhere known: video is refused, status 1. */
+	ASSERT_EQ(0, tree_write(self->root, "dev/system", ""));
+	ASSERT_EQ(0, cli(&self->r, "which", "--size", "1G", self->cam, NULL));
+	EXPECT_NE(NULL, strstr(line_of(self->r.out, "   -  video "), "rejected"))
+		TH_LOG("%s", self->r.out);
+}
+
+TEST_F(cli, cli_which_bad_devices_and_usage)
+{
+	char missing[4200];
+
+	snprintf(missing, sizeof(missing), "%s/sysfs/devices/none", self->root);
+	ASSERT_EQ(0, cli(&self->r, "which", missing, NULL, NULL, NULL));
+	EXPECT_EQ(1, self->r.status);
+	EXPECT_NE(NULL, strstr(self->r.err, "no such device in sysfs")) TH_LOG("%s", self->r.err);
+	ASSERT_EQ(0, cli(&self->r, "which", "/dev/null", NULL, NULL, NULL));
+	EXPECT_EQ(1, self->r.status);
+	EXPECT_NE(NULL, strstr(self->r.err, "cannot tell what '/dev/null' needs"))
+		TH_LOG("%s", self->r.err);
+	ASSERT_EQ(0, cli(&self->r, "which", NULL, NULL, NULL, NULL));
+	EXPECT_EQ(2, self->r.status);
+	ASSERT_EQ(0, cli(&self->r, "which", "--size", "0", self->cam, NULL));
+	EXPECT_EQ(2, self->r.status);
 }
 
 TEST_F(cli, cli_stats_shows_usage)
