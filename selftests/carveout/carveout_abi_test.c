@@ -236,19 +236,19 @@ TEST(every_heap_links_its_node_and_publishes_its_reach)
 	for (i = 0; i < n; i++) {
 		if (!cv_is_carveout(names[i]))
 			continue;
-		snprintf(path, sizeof(path), CV_SYSFS "/%s/of_node", names[i]);
+		snprintf(path, sizeof(path), CV_SYSFS "/%.63s/of_node", names[i]);
 		len = readlink(path, link, sizeof(link) - 1);
 		ASSERT_LT(0, len) TH_LOG("%s: %s", path, strerror(errno));
 		link[len] = '\0';
 		EXPECT_NE(NULL, strstr(link, "firmware/devicetree/base/reserved-memory/"))
 			TH_LOG("%s -> %s", path, link);
 
-		snprintf(path, sizeof(path), CV_SYSFS "/%s/of_node/compatible", names[i]);
+		snprintf(path, sizeof(path), CV_SYSFS "/%.63s/of_node/compatible", names[i]);
 		EXPECT_EQ(0, cv_read_str(path, compat, sizeof(compat))) TH_LOG("%s", path);
 		EXPECT_NE(NULL, memmem(compat, sizeof(compat), "dma-heap-carveout", 17))
 			TH_LOG("%s does not name a carveout node", path);
 
-		snprintf(path, sizeof(path), CV_SYSFS "/%s/of_node/reg", names[i]);
+		snprintf(path, sizeof(path), CV_SYSFS "/%.63s/of_node/reg", names[i]);
 		fd = open(path, O_RDONLY | O_CLOEXEC);
 		ASSERT_LE(0, fd) TH_LOG("%s: %s", path, strerror(errno));
 		len = read(fd, reg, sizeof(reg));

@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # The demo (`make demo`, Documentation/pipeline.rst): camera -> gpu ->
-# display on the board's carveout heaps, with the stages' own report, the
+# display on the heaps libdma chooses for each stage's devices (each
+# stage logs "heap 'X' chosen (dmabuf which ...): why"), with the stages' own report, the
 # heap statistics afterwards, and the last frame as a PNG.
 # The camera captures from vivid (DEMO_CAMERA=vivid, a V4L2 node or driver)
 # or, with DEMO_CAMERA=emulated, has the importer's camera device write
@@ -19,13 +20,14 @@ echo "demo: the board's heaps (dmabuf list):"
 dmabuf list 2>&1 | sed 's/^/demo:   /'
 stream=$art/camera-stream.fwht
 echo "demo: camera ($source) -> {gpu -> display, encoder}: $frames frames of $size NV12, four processes, buffers passed over UNIX sockets"
+echo "demo: no --heap: each stage asks libdma which heap fits its devices, and says why (the 'chosen' lines)"
 PL_LIVE=1
 PL_ENCODER=1
 ENCODER_ARGS="--stream $stream"
-CAMERA_ARGS="--frames $frames --size $size --heap camera"
+CAMERA_ARGS="--frames $frames --size $size"
 [ "$source" = emulated ] || CAMERA_ARGS="$CAMERA_ARGS --v4l2 $source"
-GPU_ARGS="--heap display"
-DISPLAY_ARGS="--heap display --png $png"
+GPU_ARGS=
+DISPLAY_ARGS="--png $png"
 rm -f "$png"
 pl_start
 pl_wait_all

@@ -32,6 +32,7 @@ struct camera {
 	struct nv12_layout l;
 	uint32_t frames, timeout_s, flush;
 	const char *heap, *device, *source;
+	char chosen[LDMA_HEAP_NAME_MAX];	/* the heap, when --heap names none */
 	int imp;
 	struct imp_dev dev;
 	bool have_dev;			/* an importer device: writer or identity */
@@ -52,7 +53,8 @@ static void usage(FILE *f)
 		"  --size WxH       frame size (default 640x480; even, 16x64 and up)\n"
 		"  --frames N       frames to capture (default 60; 0: until SIGINT/SIGTERM)\n"
 		"  --depth N        frames in the ring, 1..%d (default 4)\n"
-		"  --heap NAME      heap of the frames (default camera)\n"
+		"  --heap NAME      heap of the frames (default: the best for the capture\n"
+		"                   device, as 'dmabuf which' ranks them)\n"
 		"  --v4l2 DEV       capture from a V4L2 device, by /dev path or driver name\n"
 		"                   (vivid): it imports the frames (V4L2_MEMORY_DMABUF)\n"
 		"  --flush 0|1      close the capture driver's CPU write bracket for it\n"
@@ -91,7 +93,7 @@ static int parse(struct camera *c, int argc, char **argv)
 	c->ring.depth = 4;
 	c->frames = 60;
 	c->timeout_s = 60;
-	c->heap = "camera";
+	c->heap = NULL;
 	c->device = "auto";
 	c->flush = 1;
 	if (pl_options(argc, argv, opts, usage))
@@ -163,7 +165,12 @@ static bool edu_fast_enough(struct camera *c, const struct imp_dev *edu)
 	return false;
 }
 
-static int pick_device(struct camera *c)
+/*
+ * The importer device of --device. For "auto", the emulated camera (or edu
+ * if there is no camera) until @try_edu, when edu replaces it if it is fast
+ * enough; that test needs a frame of the ring.
+ */
+static int pick_device(struct camera *c, bool try_edu)
 {
 	struct imp_dev *list, edu;
 	uint32_t index;
@@ -198,7 +205,7 @@ static int pick_device(struct camera *c)
 		if (have_edu)
 			c->dev = edu;
 	} else if (!strcmp(c->device, "auto")) {
-		if (have_edu && edu_fast_enough(c, &edu)) {
+		if (have_edu && (try_edu ? edu_fast_enough(c, &edu) : ret != 0)) {
 			c->dev = edu;
 			ret = 0;
 		}
@@ -210,10 +217,9 @@ out:
 	return ret;
 }
 
-/* The importer device that writes the frames, mapped FROM_DEVICE. */
-static int setup_device(struct camera *c)
+/* The importer, and the device of --device that will write the frames. */
+static int open_importer(struct camera *c)
 {
-	unsigned int i;
 	int ret;
 
 	c->imp = imp_open(NULL);
@@ -222,13 +228,24 @@ static int setup_device(struct camera *c)
 		       IMP_PATH, strerror(-c->imp));
 		return PL_EXIT_FAIL;
 	}
-	ret = pick_device(c);
+	ret = pick_device(c, false);
 	if (ret) {
 		pl_err("--device %s: %s", c->device,
 		       ret == -EINVAL ? "expected auto, camera, edu or a device index" :
 		       "no such importer device that can do DMA here");
 		return ret == -EINVAL ? PL_EXIT_USAGE : PL_EXIT_FAIL;
 	}
+	return 0;
+}
+
+/* The importer device that writes the frames, mapped FROM_DEVICE. */
+static int setup_device(struct camera *c)
+{
+	unsigned int i;
+	int ret;
+
+	if (!strcmp(c->device, "auto") && pick_device(c, true))
+		return PL_EXIT_FAIL;
 	c->have_dev = true;
 	for (i = 0; i < c->ring.depth; i++) {
 		ret = pl_importer_id(c->imp, &c->dev, c->ring.fds[i], IMP_FROM_DEVICE,
@@ -322,9 +339,8 @@ static int v4l2_queue(struct camera *c, unsigned int i)
  * The capture device: NV12 at the ring's size, every frame imported and
  * queued, streaming. The frames are mapped for the CPU, which checks them.
  */
-static int setup_v4l2(struct camera *c)
+static int open_v4l2(struct camera *c)
 {
-	unsigned int i;
 	int ret;
 
 	ret = pl_v4l2_open(&c->v4l2, c->source, V4L2_BUF_TYPE_VIDEO_CAPTURE);
@@ -332,6 +348,32 @@ static int setup_v4l2(struct camera *c)
 		return ret == -ENOENT || ret == -ENOTTY ? PL_EXIT_USAGE : PL_EXIT_FAIL;
 	if (pl_v4l2_set_nv12(&c->v4l2, c->l.width, c->l.height, c->l.stride))
 		return PL_EXIT_USAGE;
+	return 0;
+}
+
+/* Without --heap: the heap libdma ranks first for the capture device. */
+static int choose_heap(struct camera *c)
+{
+	struct pl_visit v;
+	int ret;
+
+	if (c->heap)
+		return 0;
+	if (c->source)
+		pl_visit_fd(&v, c->v4l2.fd, c->v4l2.path);
+	else
+		pl_visit_importer(&v, c->imp, &c->dev);
+	ret = pl_heap_choose(&v, 1, c->l.size, 0, c->chosen, sizeof(c->chosen));
+	if (!ret)
+		c->heap = c->chosen;
+	return ret;
+}
+
+static int setup_v4l2(struct camera *c)
+{
+	unsigned int i;
+	int ret;
+
 	ret = pl_v4l2_reqbufs(&c->v4l2, c->ring.depth);
 	if (ret)
 		return ret == -EOPNOTSUPP ? PL_EXIT_USAGE : PL_EXIT_FAIL;
@@ -645,7 +687,11 @@ int main(int argc, char **argv)
 	if (parse(&c, argc, argv))
 		return PL_EXIT_USAGE;
 
-	ret = setup_ring(&c);
+	ret = c.source ? open_v4l2(&c) : open_importer(&c);
+	if (!ret)
+		ret = choose_heap(&c);
+	if (!ret)
+		ret = setup_ring(&c);
 	if (!ret)
 		ret = c.source ? setup_v4l2(&c) : setup_device(&c);
 	if (ret)

@@ -32,6 +32,7 @@
 
 struct encoder {
 	const char *in, *stream_path, *verify;
+	char chosen[LDMA_HEAP_NAME_MAX];	/* the heap of --verify auto */
 	uint32_t qp, gop, timeout_s;
 	int up, stream;
 	struct nv12_layout l;
@@ -62,7 +63,8 @@ static void usage(FILE *f)
 		"  --gop N          frames per group of pictures, 1..16 (default 1: every\n"
 		"                   frame an I-frame, so that qp's floor holds for each)\n"
 		"  --verify HEAP    decode every frame into a buffer of HEAP and compare it\n"
-		"                   with its source (default video; none: no check)\n"
+		"                   with its source (default auto: the best heap for the\n"
+		"                   decoder, as 'dmabuf which' ranks them; none: no check)\n"
 		"  --timeout S      give up on a silent peer after S seconds (default 60)\n",
 		PL_ENCODER_SOCK);
 }
@@ -82,7 +84,7 @@ static int parse(struct encoder *e, int argc, char **argv)
 	e->in = PL_ENCODER_SOCK;
 	e->qp = 1;
 	e->gop = 1;
-	e->verify = "video";
+	e->verify = "auto";
 	e->timeout_s = 60;
 	return pl_options(argc, argv, opts, usage);
 }
@@ -218,6 +220,16 @@ static int setup_decoder(struct encoder *e)
 	if (ret)
 		return PL_EXIT_FAIL;
 	snprintf(what, sizeof(what), "decoded frames of %ux%u NV12", e->l.width, e->l.height);
+	if (!strcmp(e->verify, "auto")) {
+		struct pl_visit v;
+
+		/* The CPU reads every decoded frame to compare it. */
+		pl_visit_fd(&v, c->out.fd, c->out.path);
+		ret = pl_heap_choose(&v, 1, e->l.size, 0, e->chosen, sizeof(e->chosen));
+		if (ret)
+			return ret;
+		e->verify = e->chosen;
+	}
 	ret = pl_alloc_ring(e->verify, e->l.size, ENC_CHECK_BUFS, "encoder-check", what,
 			    e->check_fds);
 	if (ret)
@@ -617,7 +629,7 @@ int main(int argc, char **argv)
 	if (parse(&e, argc, argv))
 		return PL_EXIT_USAGE;
 	e.verifying = strcmp(e.verify, "none");
-	if (e.verifying && pl_heap_check(e.verify))
+	if (e.verifying && strcmp(e.verify, "auto") && pl_heap_check(e.verify))
 		return PL_EXIT_USAGE;
 
 	if (e.stream_path) {

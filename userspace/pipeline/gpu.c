@@ -28,6 +28,7 @@
 
 struct gpu {
 	const char *in, *out, *heap;
+	char chosen[LDMA_HEAP_NAME_MAX];	/* the heap, when --heap names none */
 	uint32_t depth, timeout_s;
 	int vgem, imp, up, down;
 	struct imp_dev dev;
@@ -49,7 +50,8 @@ static void usage(FILE *f)
 		"usage: gpu [options]\n"
 		"  --in PATH        socket to listen on for camera (default %s)\n"
 		"  --out PATH       display's socket (default %s)\n"
-		"  --heap NAME      heap of the XRGB8888 buffers (default display)\n"
+		"  --heap NAME      heap of the XRGB8888 buffers (default: the best for\n"
+		"                   vgem and the importer's gpu, as 'dmabuf which' ranks them)\n"
 		"  --depth N        XRGB8888 buffers, 2..%d (default: as many as camera sends,\n"
 		"                   at least 2)\n"
 		"  --timeout S      give up on a silent peer after S seconds (default 60)\n",
@@ -69,7 +71,7 @@ static int parse(struct gpu *g, int argc, char **argv)
 
 	g->in = PL_GPU_SOCK;
 	g->out = PL_DISPLAY_SOCK;
-	g->heap = "display";
+	g->heap = NULL;
 	g->timeout_s = 60;
 	return pl_options(argc, argv, opts, usage);
 }
@@ -155,6 +157,19 @@ static int setup_output(struct gpu *g)
 	g->stride = g->l.width * 4;
 	size = (uint64_t)g->stride * g->l.height;
 	snprintf(what, sizeof(what), "XRGB8888 buffers of %ux%u", g->l.width, g->l.height);
+	if (!g->heap) {
+		struct pl_visit v[2];
+		unsigned int n = 1;
+
+		/* The CPU writes every frame: no LDMA_CHOOSE_CPU_RARELY. */
+		pl_visit_fd(&v[0], g->vgem, NULL);
+		if (g->have_dev)
+			pl_visit_importer(&v[n++], g->imp, &g->dev);
+		ret = pl_heap_choose(v, n, size, 0, g->chosen, sizeof(g->chosen));
+		if (ret)
+			return ret;
+		g->heap = g->chosen;
+	}
 	ret = pl_alloc_ring(g->heap, size, r->depth, "gpu-out", what, r->fds);
 	if (ret)
 		return ret == -ENOENT || ret == -ENOSPC ? PL_EXIT_USAGE : PL_EXIT_FAIL;
@@ -493,7 +508,7 @@ int main(int argc, char **argv)
 	if (parse(&g, argc, argv))
 		return PL_EXIT_USAGE;
 	/* A wrong heap name is the user's mistake: say so before anything runs. */
-	if (pl_heap_check(g.heap))
+	if (g.heap && pl_heap_check(g.heap))
 		return PL_EXIT_USAGE;
 	if (pl_samples_init(&g.wait, "wait", 1024) || pl_samples_init(&g.convert, "convert", 1024)) {
 		pl_err("out of memory");

@@ -171,6 +171,38 @@ void pl_heap_caps(const char *heap, char *buf, size_t len);
 /* The heaps that publish contiguous buffers, but @except, as "a, b, c". */
 void pl_heap_contiguous(const char *except, char *buf, size_t len);
 
+/* --- choose.c: a heap chosen by the devices --- */
+
+#define PL_MAX_VISITS	4
+
+/**
+ * struct pl_visit - a device the buffers visit
+ * @dev: the device, for ldma_heap_choose()
+ * @name: the same device as `dmabuf which` takes it ("/dev/video3",
+ *        "importer:camera")
+ */
+struct pl_visit {
+	struct ldma_device dev;
+	char name[64];
+};
+
+/* The path @fd was opened by ("/dev/dri/card1"). 0 or -errno. */
+int pl_device_name(int fd, char *buf, size_t len);
+/* A device node the stage opened; @name NULL: the path it was opened by. */
+void pl_visit_fd(struct pl_visit *v, int fd, const char *name);
+/* Importer device @dev of the importer @imp_fd. */
+void pl_visit_importer(struct pl_visit *v, int imp_fd, const struct imp_dev *dev);
+
+/*
+ * pl_heap_choose() - the best heap for buffers of @size bytes that visit
+ * @n devices, into @heap (@len bytes); logs the choice, its reason and the
+ * `dmabuf which` command that ranks the same way.
+ * Return: 0; PL_EXIT_HEAP if no heap fits (each heap's reason is logged);
+ * PL_EXIT_FAIL if a device cannot be described.
+ */
+int pl_heap_choose(const struct pl_visit *v, unsigned int n, uint64_t size,
+		   unsigned int flags, char *heap, size_t len);
+
 /* --- identity.c: the proof that buffers are shared --- */
 
 /* The dma-buf inode of @fd, 0 on error. */
