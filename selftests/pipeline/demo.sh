@@ -18,6 +18,14 @@ png=$art/pipeline-last-frame.png
 
 echo "demo: the board's heaps (dmabuf list):"
 dmabuf list 2>&1 | sed 's/^/demo:   /'
+if [ "$source" = vivid ]; then
+	for n in /sys/class/video4linux/video*; do
+		grep -q "vivid-000-vid-cap" "$n/name" 2>/dev/null || continue
+		echo "demo: what libdma makes of vivid (dmabuf which /dev/${n##*/}):"
+		dmabuf which "/dev/${n##*/}" 2>&1 | sed 's/^/demo:   /'
+		break
+	done
+fi
 stream=$art/camera-stream.fwht
 echo "demo: camera ($source) -> {gpu -> display, encoder}: $frames frames of $size NV12, four processes, buffers passed over UNIX sockets"
 echo "demo: no --heap: each stage asks libdma which heap fits its devices, and says why (the 'chosen' lines)"

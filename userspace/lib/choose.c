@@ -59,6 +59,8 @@ static const char *ldma_size_str(uint64_t v, char *buf, size_t size)
 {
 	if (v >= (1u << 20) && !(v % (1u << 20)))
 		snprintf(buf, size, "%llu MiB", (unsigned long long)(v >> 20));
+	else if (v >= (1u << 20))
+		snprintf(buf, size, "%.1f MiB", (double)v / (1u << 20));
 	else if (v >= 1024 && !(v % 1024))
 		snprintf(buf, size, "%llu KiB", (unsigned long long)(v >> 10));
 	else
