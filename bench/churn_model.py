@@ -72,6 +72,11 @@ def align_small64(size, max_align):
     return max(PAGE, min(pow2_down(size), 65536, max_align))
 
 
+def align_large(size, max_align):
+    """Blocks for the buffers that can use one, nothing for the others."""
+    return max_align if size >= max_align else PAGE
+
+
 def align_page(size, max_align):
     return PAGE
 
@@ -95,7 +100,26 @@ def fit(hole, nr, align):
     return start if start + nr <= hole[1] else None
 
 
+def fit_top(hole, nr, align):
+    start = (hole[1] - nr) // align * align
+    return start if start >= hole[0] else None
+
+
+# Two-ended placement: buffers of at least this many pages go low,
+# smaller ones high, so that small buffers do not break up (and misalign)
+# the room large ones need.
+SPLIT_PAGES = (1 << 20) // PAGE
+
+
 def place(policy, bits, nr, align):
+    # "+fallback": the alignment is a preference: when no aligned start
+    # exists, any page will do (block mappings are lost for that buffer).
+    if policy.endswith("+fallback"):
+        base = policy[:-len("+fallback")]
+        start = place(base, bits, nr, align)
+        return start if start is not None or align == 1 else place(base, bits, nr, 1)
+    if policy in ("two-ended", "two-ended-ff"):
+        return place_two_ended(policy, bits, nr, align)
     best, best_len = None, None
     for hole in holes(bits):
         length = hole[1] - hole[0]
@@ -105,6 +129,27 @@ def place(policy, bits, nr, align):
         if start is None:
             continue
         if policy == "first-fit":
+            return start
+        best, best_len = start, length
+    return best
+
+
+def place_two_ended(policy, bits, nr, align):
+    """Large buffers best-fit (or first-fit) from the bottom; small ones
+    best-fit (or first-fit from the top) at the top end of their hole."""
+    hs = holes(bits)
+    small = nr < SPLIT_PAGES
+    if small:
+        hs = hs[::-1]
+    best, best_len = None, None
+    for hole in hs:
+        length = hole[1] - hole[0]
+        if length < nr or (best_len is not None and length >= best_len):
+            continue
+        start = fit_top(hole, nr, align) if small else fit(hole, nr, align)
+        if start is None:
+            continue
+        if policy == "two-ended-ff":
             return start
         best, best_len = start, length
     return best
@@ -167,19 +212,26 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", type=int, default=20)
     ap.add_argument("--first", type=int, default=20261122)
+    ap.add_argument("--policies", default="best-fit,first-fit,two-ended,two-ended-ff")
+    ap.add_argument("--rules", default="natural,small64,page")
+    ap.add_argument("--per-seed", action="store_true")
     args = ap.parse_args()
-    rules = [("natural (before)", align_natural), ("small 64 KiB (now)", align_small64),
-             ("page only", align_page)]
-    print("%-20s %-10s %-18s %s" % ("alignment", "policy", "mean utilization",
-                                    "mean ideal bound"))
+    rules = [r for r in [("natural (before)", align_natural), ("small 64 KiB (now)", align_small64),
+                         ("large only", align_large), ("page only", align_page)]
+             if r[1].__name__[len("align_"):] in args.rules.split(",")]
+    print("%-20s %-18s %-16s %-17s %s" % ("alignment", "policy", "mean utilization",
+                                          "mean ideal bound", "mean per-seed ratio"))
     for name, rule in rules:
-        for policy in ("best-fit", "first-fit"):
+        for policy in args.policies.split(","):
             res = [churn(policy, rule, s) for s in range(args.first, args.first + args.seeds)]
-            print("%-20s %-10s %16.1f%%  %15.1f%%" % (
+            print("%-20s %-18s %14.1f%%  %15.1f%%  %5.1f%% of the bound" % (
                 name, policy, 100 * sum(u for u, _ in res) / len(res),
-                100 * sum(b for _, b in res) / len(res)))
+                100 * sum(b for _, b in res) / len(res),
+                100 * sum(u / b for u, b in res if b) / len(res)))
+            if args.per_seed:
+                print("   " + " ".join("%.1f" % (100 * u) for u, _ in res))
     res = [compacting(s) for s in range(args.first, args.first + args.seeds)]
-    print("%-20s %-10s %16.1f%%  %15.1f%%   (%d of %d seeds >= 95%%)" % (
+    print("%-20s %-18s %14.1f%%  %15.1f%%   (%d of %d seeds >= 95%%)" % (
         "(moves buffers)", "compacting", 100 * sum(u for u, _ in res) / len(res),
         100 * sum(b for _, b in res) / len(res), sum(1 for u, _ in res if u >= 0.95),
         len(res)))
