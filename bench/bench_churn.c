@@ -118,7 +118,7 @@ static int churn_once(const struct bench_heap *h, uint64_t seed,
 
 void bench_churn(struct bench_ctx *b)
 {
-	static const char *const policies[] = { "best-fit", "first-fit" };
+	static const char *const policies[] = { "best-fit", "first-fit", "two-ended" };
 	static struct churn_result res;
 	unsigned int nseeds = b->opts.quick ? 1 : 20, s, p, k, first = 1;
 	double bound;
@@ -143,7 +143,7 @@ void bench_churn(struct bench_ctx *b)
 	fprintf(b->opts.json, "{\"heap\": \"%s\", \"size\": %llu, \"runs\": [", h->name,
 		(unsigned long long)h->size);
 	for (s = 0; s < nseeds; s++) {
-		for (p = 0; p < 2; p++) {
+		for (p = 0; p < sizeof(policies) / sizeof(policies[0]); p++) {
 			uint64_t seed = b->opts.seed + s;
 
 			if (cv_write_str(path, policies[p])) {

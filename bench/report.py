@@ -99,16 +99,16 @@ def main():
     by_seed = {}
     for x in churn.get("runs", []):
         by_seed.setdefault(x["seed"], {})[x["policy"]] = x["utilization"]
-    pairs = [(v["best-fit"], v["first-fit"]) for v in by_seed.values()
-             if "best-fit" in v and "first-fit" in v]
-    for policy in ("best-fit", "first-fit"):
+    for policy in ("best-fit", "first-fit", "two-ended"):
+        pairs = [(v[policy], v["first-fit"]) for v in by_seed.values()
+                 if policy in v and "first-fit" in v]
         runs = [x for x in churn.get("runs", []) if x["policy"] == policy]
         if not runs:
             continue
         u = statistics.mean(x["utilization"] for x in runs)
         bound = statistics.mean(x["ideal_bound"] for x in runs)
         above = "(baseline)"
-        if policy == "best-fit" and pairs:
+        if policy != "first-fit" and pairs:
             diff = statistics.mean(b - f for b, f in pairs)
             wins = sum(1 for b, f in pairs if b > f)
             ties = sum(1 for b, f in pairs if b == f)

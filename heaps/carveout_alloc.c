@@ -25,6 +25,7 @@
 #include <linux/log2.h>
 #include <linux/minmax.h>
 #include <linux/mm.h>
+#include <linux/sizes.h>
 #include <linux/string.h>
 
 #include "carveout_alloc.h"
@@ -51,12 +52,28 @@ static unsigned long carveout_first_fit_align(unsigned long *map,
 	return bitmap_find_next_zero_area_off(map, size, start, nr, mask, off);
 }
 
-static unsigned long carveout_best_fit_align(unsigned long *map,
-					     unsigned long size,
-					     unsigned long start,
-					     unsigned int nr, void *data,
-					     struct gen_pool *pool,
-					     unsigned long start_addr)
+/*
+ * The highest start in the free hole [@hole, @end) for @nr bits with
+ * (start + @off) & @mask == 0, or @end if there is none.
+ */
+static unsigned long carveout_top_of_hole(unsigned long hole, unsigned long end,
+					  unsigned int nr, unsigned long mask,
+					  unsigned long off)
+{
+	unsigned long top = ((end - nr + off) & ~mask);
+
+	return top >= hole + off ? top - off : end;
+}
+
+/*
+ * Best fit: the smallest free hole that holds the aligned request. With
+ * @top the request goes to the highest aligned start of that hole,
+ * otherwise to the lowest.
+ */
+static unsigned long carveout_best_hole(unsigned long *map, unsigned long size,
+					unsigned long start, unsigned int nr,
+					void *data, unsigned long start_addr,
+					bool top)
 {
 	unsigned long best = size, best_len = ULONG_MAX;
 	unsigned long hole, end, len, bit, mask, off;
@@ -69,8 +86,11 @@ static unsigned long carveout_best_fit_align(unsigned long *map,
 		len = end - hole;
 		if (len >= nr && len < best_len) {
 			/* Searching up to @end keeps the fit inside this hole. */
-			bit = bitmap_find_next_zero_area_off(map, end, hole, nr,
-							     mask, off);
+			if (top)
+				bit = carveout_top_of_hole(hole, end, nr, mask, off);
+			else
+				bit = bitmap_find_next_zero_area_off(map, end, hole,
+								     nr, mask, off);
 			if (bit + nr <= end) {
 				best = bit;
 				best_len = len;
@@ -85,6 +105,36 @@ static unsigned long carveout_best_fit_align(unsigned long *map,
 	return best;
 }
 
+static unsigned long carveout_best_fit_align(unsigned long *map,
+					     unsigned long size,
+					     unsigned long start,
+					     unsigned int nr, void *data,
+					     struct gen_pool *pool,
+					     unsigned long start_addr)
+{
+	return carveout_best_hole(map, size, start, nr, data, start_addr, false);
+}
+
+/*
+ * Two-ended best fit: large buffers at the low end of their hole, small
+ * ones (under CARVEOUT_TWO_ENDED_SPLIT) at the high end, so that small
+ * buffers gather away from the room, and the alignment, that large ones
+ * need. bench/churn_model.py and Documentation/performance.rst compare it.
+ */
+#define CARVEOUT_TWO_ENDED_SPLIT	SZ_1M
+
+static unsigned long carveout_two_ended_align(unsigned long *map,
+					      unsigned long size,
+					      unsigned long start,
+					      unsigned int nr, void *data,
+					      struct gen_pool *pool,
+					      unsigned long start_addr)
+{
+	bool small = nr < (CARVEOUT_TWO_ENDED_SPLIT >> PAGE_SHIFT);
+
+	return carveout_best_hole(map, size, start, nr, data, start_addr, small);
+}
+
 const struct carveout_alloc_policy carveout_policy_best_fit = {
 	.name = "best-fit",
 	.algo = carveout_best_fit_align,
@@ -97,14 +147,21 @@ const struct carveout_alloc_policy carveout_policy_first_fit = {
 };
 EXPORT_SYMBOL_IF_KUNIT(carveout_policy_first_fit);
 
+const struct carveout_alloc_policy carveout_policy_two_ended = {
+	.name = "two-ended",
+	.algo = carveout_two_ended_align,
+};
+EXPORT_SYMBOL_IF_KUNIT(carveout_policy_two_ended);
+
 static const struct carveout_alloc_policy *const carveout_policies[] = {
 	&carveout_policy_best_fit,
 	&carveout_policy_first_fit,
+	&carveout_policy_two_ended,
 };
 
 /**
  * carveout_alloc_policy_find() - look a policy up by name
- * @name: "best-fit" or "first-fit"; a trailing newline is ignored, so a
+ * @name: "best-fit", "first-fit" or "two-ended"; a trailing newline is ignored, so a
  *	string written to a sysfs or debugfs file can be passed as is.
  *
  * Return: the policy, or NULL if @name matches none.

@@ -67,6 +67,7 @@ struct carveout_alloc {
 
 extern const struct carveout_alloc_policy carveout_policy_best_fit;
 extern const struct carveout_alloc_policy carveout_policy_first_fit;
+extern const struct carveout_alloc_policy carveout_policy_two_ended;
 
 const struct carveout_alloc_policy *carveout_alloc_policy_find(const char *name);
 

@@ -7,6 +7,7 @@
  * sizes are in pages so that the tests hold for any PAGE_SIZE.
  */
 #include <kunit/test.h>
+#include <linux/sizes.h>
 #include <linux/bitmap.h>
 #include <linux/mm.h>
 #include <linux/prandom.h>
@@ -82,6 +83,8 @@ static void carveout_alloc_test_policy_names(struct kunit *test)
 			    &carveout_policy_best_fit);
 	KUNIT_EXPECT_PTR_EQ(test, carveout_alloc_policy_find("first-fit\n"),
 			    &carveout_policy_first_fit);
+	KUNIT_EXPECT_PTR_EQ(test, carveout_alloc_policy_find("two-ended"),
+			    &carveout_policy_two_ended);
 	KUNIT_EXPECT_NULL(test, carveout_alloc_policy_find("worst-fit"));
 }
 
@@ -217,6 +220,34 @@ static void carveout_alloc_test_first_fit_first_hole(struct kunit *test)
 			    ARRAY_SIZE(carveout_test_holes));
 
 	KUNIT_EXPECT_EQ(test, carveout_test_get(test, P(1)), P(1));
+}
+
+/* Two-ended: buffers under 1 MiB from the top of the region, others low. */
+static void carveout_alloc_test_two_ended_ends(struct kunit *test)
+{
+	carveout_test_setup(test, FAKE_BASE, SZ_4M, P(1),
+			    &carveout_policy_two_ended);
+
+	KUNIT_EXPECT_EQ(test, carveout_test_get(test, P(1)), SZ_4M - P(1));
+	KUNIT_EXPECT_EQ(test, carveout_test_get(test, SZ_1M), 0);
+	KUNIT_EXPECT_EQ(test, carveout_test_get(test, P(1)), SZ_4M - P(2));
+	KUNIT_EXPECT_EQ(test, carveout_test_get(test, SZ_1M), SZ_1M);
+}
+
+/* The top placement keeps the physical alignment of an unaligned base. */
+static void carveout_alloc_test_two_ended_top_aligned(struct kunit *test)
+{
+	struct carveout_alloc_test *t = test->priv;
+	phys_addr_t base = FAKE_BASE + P(1);
+	size_t align, off;
+
+	carveout_test_setup(test, base, SZ_4M, P(4), &carveout_policy_two_ended);
+	align = carveout_alloc_align(&t->a, P(4));
+	off = carveout_test_get(test, P(4));
+	KUNIT_EXPECT_EQ(test, (base + off) % align, 0);
+	KUNIT_EXPECT_LE(test, off + P(4), SZ_4M);
+	/* The highest such start: one alignment step up would not fit. */
+	KUNIT_EXPECT_GT(test, off + P(4) + align, SZ_4M);
 }
 
 /*
@@ -461,6 +492,8 @@ static struct kunit_case carveout_alloc_test_cases[] = {
 	KUNIT_CASE(carveout_alloc_test_alignment_cap),
 	KUNIT_CASE(carveout_alloc_test_best_fit_smallest_hole),
 	KUNIT_CASE(carveout_alloc_test_first_fit_first_hole),
+	KUNIT_CASE(carveout_alloc_test_two_ended_ends),
+	KUNIT_CASE(carveout_alloc_test_two_ended_top_aligned),
 	KUNIT_CASE(carveout_alloc_test_fragmentation),
 	KUNIT_CASE(carveout_alloc_test_exhaustion_recovery),
 	KUNIT_CASE(carveout_alloc_test_largest_free),

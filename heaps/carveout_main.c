@@ -78,7 +78,7 @@ static const struct kernel_param_ops carveout_policy_param_ops = {
 };
 module_param_cb(default_policy, &carveout_policy_param_ops, NULL, 0444);
 MODULE_PARM_DESC(default_policy,
-		 "Initial placement policy of every region: best-fit (default) or first-fit; switch one region at run time through debugfs carveout_heap/<name>/policy");
+		 "Initial placement policy of every region: best-fit (default), first-fit or two-ended; switch one region at run time through debugfs carveout_heap/<name>/policy");
 
 static void carveout_heap_release(void *priv, phys_addr_t phys, size_t size)
 {
