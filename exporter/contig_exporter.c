@@ -32,6 +32,18 @@
  * with -ERANGE and one ratelimited message, never bounced silently. The
  * module parameter allow_bounce lets cached buffers bounce on devices that
  * bounce everything; uncached buffers never can.
+ *
+ * Cleans only where the CPU can have written. A cached buffer remembers
+ * whether its CPU cache lines may be dirty (&contig_buffer.cpu_dirty). It
+ * starts clean when the caller says the range was cleaned after its last
+ * CPU write (&contig_buffer_info.clean: the heap cleans what it zeroes).
+ * A writable user mapping, a vmap or begin_cpu_access() for writing makes
+ * it dirty; a clean for a device (a map or end_cpu_access() towards the
+ * device, on a non-coherent device that does not bounce) makes it clean
+ * again, but only once no mapping through which the CPU could write at any
+ * time is left. A device map of a clean buffer skips the clean
+ * (DMA_ATTR_SKIP_CPU_SYNC), which is what makes a 32 MiB map cost what a
+ * 4 KiB one does. Invalidates are never skipped.
  */
 #include <linux/dma-buf.h>
 #include <linux/dma-direct.h>
@@ -61,14 +73,29 @@ module_param_named(allow_bounce, contig_allow_bounce, bool, 0644);
 MODULE_PARM_DESC(allow_bounce,
 		 "Map cached buffers for devices that bounce every DMA through swiotlb (swiotlb=force, restricted-dma-pool): data is then copied, not shared. Default: refuse such maps with ERANGE. Uncached buffers are always refused");
 
+/**
+ * struct contig_buffer - an exported range
+ * @info: the range, as the caller gave it
+ * @pagecount: pages in the range
+ * @lock: protects @attachments, every attachment's mapped flag, the vmap,
+ *	@cpu_dirty and @cpu_writers
+ * @attachments: &struct contig_attachment entries
+ * @vmap_cnt: kernel mappings (vmap) of the buffer
+ * @vaddr: the kernel mapping while @vmap_cnt is non-zero
+ * @cpu_dirty: cached buffers: CPU cache lines of the range may be dirty,
+ *	so a device map must clean. Always true while @cpu_writers or
+ *	@vmap_cnt is non-zero.
+ * @cpu_writers: user mappings that may be written (VM_MAYWRITE)
+ */
 struct contig_buffer {
 	struct contig_buffer_info info;
 	pgoff_t pagecount;
-	/* protects attachments, every attachment's mapped flag and the vmap */
-	struct mutex lock;
+	struct mutex lock;	/* see the kernel-doc above */
 	struct list_head attachments;
 	unsigned int vmap_cnt;
 	void *vaddr;
+	bool cpu_dirty;
+	unsigned int cpu_writers;
 };
 
 /**
@@ -380,13 +407,46 @@ static void contig_unmap_resource(struct contig_buffer *buffer,
 	sg_free_table(&a->table);
 }
 
+/*
+ * Does a sync for @dev in @dir write the CPU's dirty lines back to memory?
+ * Only towards a device (a clean, on every architecture), on a device that
+ * does not snoop the caches and whose DMA is not bounced: a bounce copies
+ * the data and cleans the bounce buffer, not the buffer itself.
+ */
+static bool contig_sync_cleans(struct device *dev, enum dma_data_direction dir)
+{
+	return dir != DMA_FROM_DEVICE && !dev_is_dma_coherent(dev) &&
+	       !is_swiotlb_force_bounce(dev);
+}
+
+/* After a clean of the whole buffer: clean, unless the CPU can still write. */
+static void contig_cleaned(struct contig_buffer *buffer)
+{
+	lockdep_assert_held(&buffer->lock);
+	if (!buffer->cpu_writers && !buffer->vmap_cnt)
+		buffer->cpu_dirty = false;
+}
+
+/*
+ * A clean buffer is mapped without the clean. Never for a device that
+ * bounces: DMA_ATTR_SKIP_CPU_SYNC would skip the copy into the bounce
+ * buffer, not just the cache maintenance.
+ */
 static noinline int contig_dma_map(struct contig_buffer *buffer,
 				   struct contig_attachment *a,
 				   enum dma_data_direction dir)
 {
+	unsigned long attrs = 0;
+	int ret;
+
 	if (buffer->info.uncached)
 		return contig_map_resource(buffer, a, dir);
-	return dma_map_sgtable(a->dev, &a->table, dir, 0);
+	if (!buffer->cpu_dirty && !is_swiotlb_force_bounce(a->dev))
+		attrs = DMA_ATTR_SKIP_CPU_SYNC;
+	ret = dma_map_sgtable(a->dev, &a->table, dir, attrs);
+	if (!ret && !attrs && contig_sync_cleans(a->dev, dir))
+		contig_cleaned(buffer);
+	return ret;
 }
 ALLOW_ERROR_INJECTION(contig_dma_map, ERRNO);
 
@@ -453,6 +513,10 @@ static int contig_begin_cpu_access(struct dma_buf *dmabuf,
 
 	mutex_lock(&buffer->lock);
 
+	/* The CPU is about to write: the next device map must clean. */
+	if (direction != DMA_FROM_DEVICE)
+		buffer->cpu_dirty = true;
+
 	if (buffer->vmap_cnt)
 		invalidate_kernel_vmap_range(buffer->vaddr, buffer->info.size);
 
@@ -471,6 +535,7 @@ static int contig_end_cpu_access(struct dma_buf *dmabuf,
 {
 	struct contig_buffer *buffer = dmabuf->priv;
 	struct contig_attachment *a;
+	bool cleaned = false;
 
 	if (buffer->info.uncached) {
 		/* Drain write-combine buffers: a device may be started next. */
@@ -487,11 +552,48 @@ static int contig_end_cpu_access(struct dma_buf *dmabuf,
 		if (!a->mapped)
 			continue;
 		dma_sync_sgtable_for_device(a->dev, &a->table, a->dir);
+		cleaned |= contig_sync_cleans(a->dev, a->dir);
 	}
+	if (cleaned)
+		contig_cleaned(buffer);
 	mutex_unlock(&buffer->lock);
 
 	return 0;
 }
+
+/*
+ * User mappings through which the CPU may write, now or after mprotect()
+ * (VM_MAYWRITE), keep the buffer dirty while they exist: the CPU can
+ * store through them at any time, unseen. open runs for every copy of the
+ * vma (fork, split), close for every vma that goes.
+ */
+static void contig_vma_open(struct vm_area_struct *vma)
+{
+	struct contig_buffer *buffer = vma->vm_private_data;
+
+	if (!(vma->vm_flags & VM_MAYWRITE))
+		return;
+	mutex_lock(&buffer->lock);
+	buffer->cpu_writers++;
+	buffer->cpu_dirty = true;
+	mutex_unlock(&buffer->lock);
+}
+
+static void contig_vma_close(struct vm_area_struct *vma)
+{
+	struct contig_buffer *buffer = vma->vm_private_data;
+
+	if (!(vma->vm_flags & VM_MAYWRITE))
+		return;
+	mutex_lock(&buffer->lock);
+	buffer->cpu_writers--;
+	mutex_unlock(&buffer->lock);
+}
+
+static const struct vm_operations_struct contig_vm_ops = {
+	.open = contig_vma_open,
+	.close = contig_vma_close,
+};
 
 /*
  * Only shared mappings. A MAP_PRIVATE mapping is copy-on-write: the first
@@ -506,6 +608,7 @@ static int contig_mmap(struct dma_buf *dmabuf, struct vm_area_struct *vma)
 {
 	struct contig_buffer *buffer = dmabuf->priv;
 	unsigned long npages = vma_pages(vma);
+	int ret;
 
 	if (!(vma->vm_flags & VM_MAYSHARE))
 		return -EINVAL;
@@ -518,9 +621,16 @@ static int contig_mmap(struct dma_buf *dmabuf, struct vm_area_struct *vma)
 	if (buffer->info.uncached)
 		vma->vm_page_prot = pgprot_writecombine(vma->vm_page_prot);
 
-	return remap_pfn_range(vma, vma->vm_start,
-			       PHYS_PFN(buffer->info.phys) + vma->vm_pgoff,
-			       vma->vm_end - vma->vm_start, vma->vm_page_prot);
+	ret = remap_pfn_range(vma, vma->vm_start,
+			      PHYS_PFN(buffer->info.phys) + vma->vm_pgoff,
+			      vma->vm_end - vma->vm_start, vma->vm_page_prot);
+	if (ret)
+		return ret;
+	/* Set only now: a failed ->mmap() gets no ->close(). */
+	vma->vm_private_data = buffer;
+	vma->vm_ops = &contig_vm_ops;
+	contig_vma_open(vma);
+	return 0;
 }
 
 static void *contig_do_vmap(struct contig_buffer *buffer)
@@ -552,6 +662,7 @@ static int contig_vmap(struct dma_buf *dmabuf, struct iosys_map *map)
 		buffer->vaddr = vaddr;
 	}
 	buffer->vmap_cnt++;
+	buffer->cpu_dirty = true;	/* written through at any time */
 	iosys_map_set_vaddr(map, buffer->vaddr);
 out:
 	mutex_unlock(&buffer->lock);
@@ -702,6 +813,7 @@ struct dma_buf *contig_export(const struct contig_buffer_info *info,
 
 	buffer->info = *info;
 	buffer->pagecount = info->size >> PAGE_SHIFT;
+	buffer->cpu_dirty = !info->clean;
 	mutex_init(&buffer->lock);
 	INIT_LIST_HEAD(&buffer->attachments);
 

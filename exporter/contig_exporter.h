@@ -28,6 +28,10 @@ struct scatterlist;
  *	ever done. When false, the range must be System RAM in the linear
  *	map: CPU mappings are cacheable, sg tables hold struct pages and the
  *	DMA API and begin/end_cpu_access do the maintenance.
+ * @clean: no CPU cache line of the range is dirty: the caller cleaned it
+ *	(for a device, to the point of coherency) after its last CPU write,
+ *	as the carveout heap does after zeroing. The first device map then
+ *	skips the clean. False is always safe. Ignored when @uncached.
  * @exp_name: exporter name reported in fdinfo and debugfs bufinfo (the
  *	heap name). Not copied: it must stay valid until @release has run.
  * @release: called exactly once, when the last reference to the dma-buf
@@ -41,6 +45,7 @@ struct contig_buffer_info {
 	phys_addr_t phys;
 	size_t size;
 	bool uncached;
+	bool clean;
 	const char *exp_name;
 	void (*release)(void *priv, phys_addr_t phys, size_t size);
 	void *priv;

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Step "mutants": the exporter with one cache operation removed or turned
-# around (harness/mutants.list), each booted once on the default board
-# with importer_cache_test, which must then fail. Prints KTAP: ok for a
+# Step "mutants": the exporter or the heap with one cache operation removed
+# or turned around (harness/mutants.list), each booted once on the default
+# board with importer_cache_test, which must then fail. Prints KTAP: ok for a
 # mutant that a test killed, not ok for one that survived.
 # Usage: mutants.sh KERNEL_OBJ OUT [NAME...]   (no NAME: every mutant)
 #   KERNEL_OBJ  the debug kernel build (the cache model needs kprobes)
@@ -18,31 +18,47 @@ list=$TOP/harness/mutants.list
 mapfile -t all < <(grep -v '^#' "$list" | grep . | sed 's/ | .*//')
 names=("$@")
 [ ${#names[@]} -gt 0 ] || names=("${all[@]}")
-ko=exporter/contig_exporter.ko
+# The module each mutated source file is part of.
+module_of() {
+	case $1 in
+	exporter/*) echo exporter/contig_exporter.ko ;;
+	heaps/*) echo heaps/carveout_heap.ko ;;
+	*) die "mutants of $1 are not supported" ;;
+	esac
+}
 stage=$out/stage
-[ -f "$stage/lib/modules/$(basename "$ko")" ] || die "no staging root in $stage: run the build steps first"
+mods=$stage/lib/modules
+for ko in exporter/contig_exporter.ko heaps/carveout_heap.ko; do
+	[ -f "$mods/$(basename "$ko")" ] || die "no staging root in $stage: run the build steps first"
+	cp "$mods/$(basename "$ko")" "$out/$(basename "$ko").orig"
+done
 cc=aarch64-linux-gnu-gcc
 command -v ccache >/dev/null && cc="ccache $cc"
 
 ktap_init "$kobj/source"
 ktap_plan ${#names[@]}
-cp "$stage/lib/modules/$(basename "$ko")" "$out/contig_exporter.ko.orig"
-restore() { cp "$out/contig_exporter.ko.orig" "$stage/lib/modules/$(basename "$ko")"; }
+restore() {
+	for ko in contig_exporter.ko carveout_heap.ko; do
+		cp "$out/$ko.orig" "$mods/$ko"
+	done
+}
 trap restore EXIT
 
 for name in "${names[@]}"; do
 	line=$(awk -F' [|] ' -v n="$name" '!/^#/ && $1 == n' "$list")
 	[ -n "$line" ] || die "no mutant '$name' in harness/mutants.list"
+	file=$(awk -F' [|] ' '{ print $2 }' <<<"$line")
+	ko=$(module_of "$file")
 	dir=$out/mutants/$name
 	rm -rf "$dir"
 	mkdir -p "$dir"
 	rsync -a --include='Kbuild' --include='*/' --include='*.[ch]' --include='Kconfig' \
 		--exclude='*' "$TOP/Kbuild" "$TOP/heaps" "$TOP/exporter" "$TOP/importer" \
 		"$TOP/include" "$dir/src/"
-	python3 - "$dir/src/exporter/contig_exporter.c" "$line" <<'PY' ||
+	python3 - "$dir/src/$file" "$line" <<'PY' ||
 import sys
 path, spec = sys.argv[1], sys.argv[2]
-_, old, new = spec.split(" | ")
+_, _, old, new = spec.split(" | ")
 src = open(path).read().split("\n")
 hits = [i for i, l in enumerate(src) if l == old]
 if len(hits) != 1:
@@ -50,11 +66,11 @@ if len(hits) != 1:
 src[hits[0]] = new
 open(path, "w").write("\n".join(src))
 PY
-		die "mutant $name does not apply to exporter/contig_exporter.c"
+		die "mutant $name does not apply to $file"
 	run_logged "$dir/build.log" make -C "$kobj" ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- \
 		CC="$cc" M="$dir/src" -j"$(nproc)" modules ||
 		die "mutant $name does not build (log: $dir/build.log)"
-	cp "$dir/src/$ko" "$stage/lib/modules/"
+	cp "$dir/src/$ko" "$mods/"
 	"$TOP/harness/initramfs.sh" "$dir/initramfs.cpio" "$stage"
 	restore
 	run=$BUILD/runs/mutant-$name

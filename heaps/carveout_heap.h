@@ -50,6 +50,9 @@ struct carveout_range {
  * @list: entry in the list of accepted regions
  * @zero_vaddr: kernel mapping of the whole region used for zeroing:
  *	the linear map (mapped) or a write-combine mapping (no-map)
+ * @zero_cleans: every range in the pool is clean in the CPU caches (a
+ *	mapped region whose zeroing cleans); cleared, never set again, if
+ *	a clean fails
  * @zero_work: background zeroing
  * @zero_done: woken whenever a zeroed range returns to the pool
  * @lock: protects @dirty, @zeroing, @dirty_seq, @live_ranges, @backlog
@@ -79,6 +82,7 @@ struct carveout_region {
 	struct list_head list;
 
 	void *zero_vaddr;
+	bool zero_cleans;
 	struct work_struct zero_work;
 	wait_queue_head_t zero_done;
 
@@ -99,6 +103,7 @@ struct carveout_region {
 };
 
 /* carveout_zero.c */
+void carveout_zero_clean_init(void);
 int carveout_zero_init(struct carveout_region *r);
 void carveout_zero_destroy(struct carveout_region *r);
 void carveout_zero_free(struct carveout_range *range);

@@ -137,6 +137,10 @@ static struct dma_buf *carveout_heap_allocate(struct dma_heap *heap,
 	info.phys = r->base + range->ext.offset;
 	info.size = range->ext.size;
 	info.uncached = r->no_map;
+	/* Read after the range was taken: see carveout_zero_clean(). */
+	spin_lock(&r->lock);
+	info.clean = r->zero_cleans;
+	spin_unlock(&r->lock);
 	info.exp_name = r->name;
 	info.release = carveout_heap_release;
 	info.priv = range;
@@ -426,6 +430,7 @@ static int __init carveout_heap_init(void)
 	ret = carveout_stats_init();
 	if (ret)
 		return ret;
+	carveout_zero_clean_init();
 
 	parent = of_find_node_by_path("/reserved-memory");
 	if (!parent) {

@@ -15,17 +15,30 @@
  * same step that returns it to the pool. Both lists stay in the order the
  * ranges were freed (carveout_range.seq). The lock is never held across a
  * memset.
+ *
+ * Cleaning: on a mapped (cached) region the zeros land in the CPU caches.
+ * Each step of the memset is then cleaned to memory through the DMA API,
+ * with a map and unmap for a device of the heap's own that is not
+ * coherent, so every range in the pool is clean and the exporter may skip
+ * the clean at a device's first map (contig_buffer_info.clean). Where that
+ * device would bounce (swiotlb=force) or a map fails, the region stops
+ * claiming clean buffers.
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <kunit/visibility.h>
 #include <linux/cpumask.h>
+#include <linux/dma-mapping.h>
 #include <linux/io.h>
 #include <linux/minmax.h>
 #include <linux/mm.h>
+#include <linux/platform_device.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/swiotlb.h>
 
 #include "carveout_heap.h"
 
@@ -33,6 +46,61 @@
 #define CARVEOUT_ZERO_STEP	SZ_1M
 /* size of the dirty pieces a region starts as */
 #define CARVEOUT_ZERO_BATCH	SZ_4M
+
+/* The device whose DMA mappings clean what the zeroing wrote; or NULL */
+static struct device *carveout_clean_dev;
+
+/**
+ * carveout_zero_clean_init() - set up the device that cleans zeroed ranges
+ *
+ * A platform device of the heap's own, never bound to a driver: not
+ * coherent (no DT node says so) and with a 64-bit mask, so a map of it
+ * cleans the CPU caches to memory and nothing else. Without it the
+ * regions still work; their buffers then start dirty.
+ *
+ * Context: module init, before any region is probed.
+ */
+void carveout_zero_clean_init(void)
+{
+	struct platform_device *pdev;
+
+	pdev = platform_device_register_simple("carveout_heap",
+					       PLATFORM_DEVID_NONE, NULL, 0);
+	if (IS_ERR(pdev)) {
+		pr_info("no cleaning device (%ld): buffers start dirty\n",
+			PTR_ERR(pdev));
+		return;
+	}
+	if (dma_set_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(64)) ||
+	    is_swiotlb_force_bounce(&pdev->dev)) {
+		pr_info("zeroed ranges cannot be cleaned without a bounce: buffers start dirty\n");
+		platform_device_unregister(pdev);
+		return;
+	}
+	carveout_clean_dev = &pdev->dev;
+}
+
+/* Clean [@offset, @offset + @len) of a mapped region to memory. */
+static void carveout_zero_clean(struct carveout_region *r, size_t offset,
+				size_t len)
+{
+	struct page *page = pfn_to_page(PHYS_PFN(r->base + offset));
+	struct device *dev = carveout_clean_dev;
+	dma_addr_t dma;
+
+	if (!READ_ONCE(r->zero_cleans))
+		return;
+	dma = dma_map_page(dev, page, 0, len, DMA_TO_DEVICE);
+	if (dma_mapping_error(dev, dma)) {
+		/* Before the range returns to the pool: no buffer lies. */
+		WRITE_ONCE(r->zero_cleans, false);
+		pr_warn("%s: cannot clean zeroed memory: its buffers start dirty from now on\n",
+			r->name);
+		return;
+	}
+	dma_unmap_page_attrs(dev, dma, len, DMA_TO_DEVICE,
+			     DMA_ATTR_SKIP_CPU_SYNC);
+}
 
 static void carveout_zero_range(struct carveout_region *r,
 				struct carveout_range *range)
@@ -43,6 +111,7 @@ static void carveout_zero_range(struct carveout_region *r,
 	for (done = 0; done < range->ext.size; done += len) {
 		len = min_t(size_t, range->ext.size - done, CARVEOUT_ZERO_STEP);
 		memset(vaddr + done, 0, len);
+		carveout_zero_clean(r, range->ext.offset + done, len);
 		cond_resched();
 	}
 	if (r->no_map)
@@ -217,6 +286,7 @@ int carveout_zero_init(struct carveout_region *r)
 				 r->no_map ? MEMREMAP_WC : MEMREMAP_WB);
 	if (!r->zero_vaddr)
 		return -ENXIO;
+	r->zero_cleans = !r->no_map && carveout_clean_dev;
 
 	ret = carveout_alloc_claim(&r->alloc, 0, r->size);
 	if (ret)

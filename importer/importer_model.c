@@ -26,9 +26,12 @@
  * content no longer matches its tag was written by the CPU.
  *
  * Kprobes on the two arch functions see every maintenance the DMA API
- * does, whoever calls it (the exporter, vgem, the DMA core, swiotlb). The
- * DRAM copy starts as a poison pattern: memory never cleaned is whatever
- * DRAM held. Memory outside the regions (system and CMA heaps, no-map
+ * does, whoever calls it (the exporter, vgem, the DMA core, swiotlb). What
+ * happened before the model was loaded is unknown, so it starts from a
+ * coherent machine: the DRAM copy equals the CPU's view and every line
+ * counts as dirty. model_cleaned counts the bytes of the regions that
+ * were cleaned, so a test can tell a map that skipped the clean. Memory
+ * outside the regions (system and CMA heaps, no-map
  * regions, swiotlb) keeps one copy. Documentation/importer.rst, "The cache
  * model", has what the model cannot see.
  */
@@ -50,8 +53,6 @@
 #include "importer_priv.h"
 
 #define IMPORTER_MODEL_REGIONS	32
-/* What DRAM holds where the CPU never cleaned */
-#define IMPORTER_MODEL_POISON	0xdb
 
 static int cache_model = -1;
 module_param(cache_model, int, 0444);
@@ -64,6 +65,11 @@ struct importer_model_region {
 	u8 *dram;
 	u64 *tag;	/* per line: hash of the clean content, 0: dirty */
 };
+
+static unsigned long model_cleaned;
+module_param(model_cleaned, ulong, 0444);
+MODULE_PARM_DESC(model_cleaned,
+		 "With the cache model on: bytes of the modelled regions that arch_sync_dma_for_device() cleaned since the module was loaded");
 
 static struct importer_model_region model_regions[IMPORTER_MODEL_REGIONS];
 static unsigned int model_nr;
@@ -116,10 +122,14 @@ enum model_op {
 	MODEL_CLEAN_INVAL,	/* dirty lines to DRAM, the others from it */
 };
 
-/* @op on the lines of [@start, @end) (line-aligned), in every region. */
-static void model_lines_locked(phys_addr_t start, phys_addr_t end,
-			       enum model_op op)
+/*
+ * @op on the lines of [@start, @end) (line-aligned), in every region.
+ * Return: the bytes of the regions that the range covers.
+ */
+static size_t model_lines_locked(phys_addr_t start, phys_addr_t end,
+				 enum model_op op)
 {
+	size_t covered = 0;
 	unsigned int i;
 
 	for (i = 0; i < model_nr; i++) {
@@ -127,6 +137,8 @@ static void model_lines_locked(phys_addr_t start, phys_addr_t end,
 		phys_addr_t s = max(start, r->base);
 		phys_addr_t e = min(end, r->base + r->size);
 
+		if (s < e)
+			covered += e - s;
 		for (; s < e; s += model_line) {
 			size_t n = (s - r->base) / model_line;
 			u8 *dram = r->dram + (s - r->base);
@@ -140,6 +152,7 @@ static void model_lines_locked(phys_addr_t start, phys_addr_t end,
 			r->tag[n] = model_hash(cpu);
 		}
 	}
+	return covered;
 }
 
 static int model_for_device(struct kprobe *p, struct pt_regs *regs)
@@ -149,8 +162,9 @@ static int model_for_device(struct kprobe *p, struct pt_regs *regs)
 	unsigned long flags;
 
 	raw_spin_lock_irqsave(&model_lock, flags);
-	model_lines_locked(ALIGN_DOWN(paddr, model_line),
-			   ALIGN(paddr + size, model_line), MODEL_CLEAN);
+	model_cleaned += model_lines_locked(ALIGN_DOWN(paddr, model_line),
+					    ALIGN(paddr + size, model_line),
+					    MODEL_CLEAN);
 	raw_spin_unlock_irqrestore(&model_lock, flags);
 	return 0;
 }
@@ -291,7 +305,11 @@ static int model_find_regions(void)
 			of_node_put(np);
 			return -ENOMEM;
 		}
-		memset(r->dram, IMPORTER_MODEL_POISON, rmem->size);
+		/*
+		 * What happened before is unknown: start from a coherent
+		 * machine, DRAM equal to the CPU's view, every line dirty.
+		 */
+		memcpy(r->dram, phys_to_virt(rmem->base), rmem->size);
 		r->base = rmem->base;
 		r->size = rmem->size;
 		model_nr++;

@@ -8,12 +8,15 @@
  * a CPU writes outside the DMA_BUF_IOCTL_SYNC bracket does not reach a
  * mapped device, what it writes inside does, what a device wrote reaches
  * the CPU at the bracket or the unmap, and a freed buffer reaches the next
- * owner's device as zeros. Without the model (the release kernel) every
+ * owner's device as zeros. A buffer the CPU cannot have written since it
+ * was last cleaned is mapped without a clean, and one it can have written
+ * (through a mapping it still holds, too) is cleaned. Without the model (the release kernel) every
  * test is skipped; the mutants of `make mutants` must each fail one.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -26,6 +29,7 @@
 
 #define BUF_SIZE	(64 * 1024UL)
 #define MODEL_PARAM	"/sys/module/dmabuf_importer/parameters/cache_model"
+#define CLEANED_PARAM	"/sys/module/dmabuf_importer/parameters/model_cleaned"
 #define SEED		0x5eed0001u
 
 FIXTURE(cache) {
@@ -218,6 +222,110 @@ TEST_F(cache, freed_buffer_reaches_the_next_owners_device_as_zeros)
 	ASSERT_EQ(0, cv_sync(b, DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ));
 	EXPECT_EQ(BUF_SIZE, first_nonzero(p, BUF_SIZE));
 	ASSERT_EQ(0, cv_sync(b, DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ));
+	munmap(p, BUF_SIZE);
+	close(b);
+}
+
+/* Bytes the model saw cleaned so far. */
+static uint64_t cleaned(struct __test_metadata *_metadata)
+{
+	char v[32] = "";
+
+	EXPECT_EQ(0, cv_read_str(CLEANED_PARAM, v, sizeof(v)));
+	return strtoull(v, NULL, 0);
+}
+
+/*
+ * A fresh buffer that nobody mapped yet, with every carveout's zeroing
+ * worker idle, so that the model sees no clean but the test's.
+ */
+static int fresh(struct __test_metadata *_metadata, FIXTURE_DATA(cache) *self)
+{
+	int b = cv_alloc(self->heap_fd, BUF_SIZE, O_RDWR | O_CLOEXEC, 0);
+	char names[16][64];
+	int n = cv_heap_names(names, 16), i;
+
+	EXPECT_LE(0, b);
+	for (i = 0; i < n; i++)
+		if (cv_is_carveout(names[i]))
+			EXPECT_EQ(0, cv_wait_stat_zero(names[i], "zero_backlog"));
+	return b;
+}
+
+/* Camera map of @b in @dir: the bytes cleaned meanwhile; detaches again. */
+static uint64_t map_cleans(struct __test_metadata *_metadata,
+			   FIXTURE_DATA(cache) *self, int b, uint64_t want)
+{
+	uint64_t before = cleaned(_metadata), after;
+	uint32_t h = cam_map(_metadata, self, b, DIR_TO);
+
+	after = cleaned(_metadata);
+	EXPECT_EQ(want, dev_sum(_metadata, self->imp, h));
+	EXPECT_EQ(0, cv_imp_detach(self->imp, h));
+	return after - before;
+}
+
+/*
+ * The heap cleans what it zeroes, so a buffer nobody mapped for the CPU
+ * is mapped without a clean, and its device reads zeros. A writable
+ * mapping, even one that is gone again, makes the next map clean; after
+ * that clean, with no mapping left, the buffer is clean again.
+ */
+TEST_F(cache, unwritten_buffer_is_mapped_without_a_clean)
+{
+	int b = fresh(_metadata, self);
+	uint8_t *p;
+
+	ASSERT_LE(0, b);
+	EXPECT_EQ(0ULL, map_cleans(_metadata, self, b, self->zero_sum));
+	p = mmap(NULL, BUF_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, b, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	munmap(p, BUF_SIZE);
+	EXPECT_LE(BUF_SIZE, map_cleans(_metadata, self, b, self->zero_sum));
+	EXPECT_EQ(0ULL, map_cleans(_metadata, self, b, self->zero_sum));
+	close(b);
+}
+
+/* A fresh buffer mapped for the CPU, which writes the pattern of SEED. */
+static int fresh_written(struct __test_metadata *_metadata,
+			 FIXTURE_DATA(cache) *self, uint8_t **p)
+{
+	int b = fresh(_metadata, self);
+
+	*p = b < 0 ? MAP_FAILED :
+	     mmap(NULL, BUF_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, b, 0);
+	EXPECT_NE(MAP_FAILED, *p);
+	if (*p != MAP_FAILED)
+		EXPECT_EQ(0, imp_pattern(*p, 0, BUF_SIZE, SEED));
+	return b;
+}
+
+/* A writable mapping dirties the buffer, bracket or not. */
+TEST_F(cache, cpu_write_through_a_new_mapping_is_seen_at_the_first_map)
+{
+	uint8_t *p;
+	int b = fresh_written(_metadata, self, &p);
+
+	ASSERT_NE(MAP_FAILED, p);
+	munmap(p, BUF_SIZE);
+	EXPECT_LE(BUF_SIZE, map_cleans(_metadata, self, b,
+				       expected_hash(0, BUF_SIZE, SEED)));
+	close(b);
+}
+
+/*
+ * While a writable mapping exists the CPU may store at any time, so a
+ * clean does not make the buffer clean: the next map cleans again.
+ */
+TEST_F(cache, cpu_write_through_a_kept_mapping_is_seen_at_every_map)
+{
+	uint8_t *p;
+	int b = fresh_written(_metadata, self, &p);
+
+	ASSERT_NE(MAP_FAILED, p);
+	map_cleans(_metadata, self, b, expected_hash(0, BUF_SIZE, SEED));
+	cpu_write(_metadata, b, p, SEED + 1, 0);
+	map_cleans(_metadata, self, b, expected_hash(0, BUF_SIZE, SEED + 1));
 	munmap(p, BUF_SIZE);
 	close(b);
 }
