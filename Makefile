@@ -7,7 +7,7 @@
 #   make stress  the long hardening runs on the debug kernel (stress,
 #                fuzzing, fault injection, lifecycle, random kills)
 #   make mutants every cache mutant of the exporter, each booted with the
-#                importer's cache model (make check runs two)
+#                importer's cache model (make check runs three)
 #
 # Variables: PAGE_SIZE=4K|64K  KVARIANT=debug|release  IOMMU=none|smmuv3
 #            SUITE=all|upstream|kunit|kselftest  V=1 (show everything)
@@ -18,7 +18,7 @@
 #              importer_* of the kselftests)
 # check boots four times (no IOMMU: all suites; SMMUv3: kselftests;
 # BOARD=imx8q: kselftests; SWIOTLB=force: carveout and importer
-# kselftests), then twice for two exporter mutants, unless IOMMU, SUITE,
+# kselftests), then three times for three cache mutants, unless IOMMU, SUITE,
 # BOARD, SWIOTLB or ONLY is set.
 # See README.md.
 
@@ -50,6 +50,8 @@ host-test: deps
 	@mkdir -p $(HOST_OUT) && rm -f $(HOST_OUT)/*.ktap
 	@echo "[host] harness self-test (KTAP parser, kernel-log judge)" >&2
 	@python3 $(S)/judge_test.py >$(HOST_OUT)/harness.ktap || true
+	@echo "[host] benchmark report (medians of repetitions, verdicts)" >&2
+	@python3 $(TOP)/bench/report_test.py >$(HOST_OUT)/bench-report.ktap || true
 	@echo "[host] device tree binding and overlays (dt-schema)" >&2
 	@$(S)/dt-check.sh >$(HOST_OUT)/dt-schema.ktap
 	@echo "[host] libdma and the dmabuf CLI (log: build/logs/host-userspace.log)" >&2
@@ -75,7 +77,7 @@ stress: deps
 	@TIMEOUT=$(or $(TIMEOUT),3000) $(S)/run.sh stress
 
 # The exporter's cache mutants under the importer's cache model, all of
-# them (make check runs two); Documentation/importer.rst.
+# them (make check runs three); Documentation/importer.rst.
 mutants: deps
 	@$(S)/run.sh mutants
 

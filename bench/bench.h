@@ -3,7 +3,8 @@
  * dmabuf_bench: heaps compared in one run. Shared declarations.
  *
  * Every figure is a measurement of this run; nothing is asserted. Heaps
- * are interleaved (each iteration visits every heap in turn) so that
+ * are interleaved (each iteration visits every heap in turn), and so are
+ * the repetitions (every section once, then every section again), so that
  * drift of the machine during the run affects all of them alike.
  */
 #ifndef BENCH_H
@@ -31,8 +32,11 @@ struct bench_heap {
 
 struct bench_opts {
 	int quick;		/* a few iterations: proves it works */
+	int reps;		/* repetitions of every section, interleaved */
 	uint64_t seed;
 	FILE *json;
+	const char *disk;	/* a mounted filesystem on the bench disk */
+	const char *blockdev;	/* the bench disk's block device */
 };
 
 struct bench_ctx {
@@ -56,7 +60,12 @@ void bench_json_key(struct bench_ctx *b, const char *key);
 void bench_alloc_latency(struct bench_ctx *b);
 void bench_first_touch(struct bench_ctx *b);
 void bench_map_sync(struct bench_ctx *b);
+void bench_map_importer(struct bench_ctx *b);
 void bench_churn(struct bench_ctx *b);
 void bench_pressure(struct bench_ctx *b);
+/* KTAP results bench_pressure() reports itself in a quick run */
+unsigned int bench_pressure_cases(void);
+/* One KTAP result of a quick run: passed if @ran, else skipped for @why */
+void bench_ktap(int ran, const char *name, const char *why);
 
 #endif

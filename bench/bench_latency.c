@@ -15,6 +15,7 @@
 #include <linux/dma-buf.h>
 
 #include "bench.h"
+#include "libimp.h"
 
 static const size_t sizes[] = { 4 * KiB, 64 * KiB, 1 * MiB, 8 * MiB, 32 * MiB };
 #define NSIZES (sizeof(sizes) / sizeof(sizes[0]))
@@ -351,6 +352,118 @@ void bench_map_sync(struct bench_ctx *b)
 						    sizes[k], &s[k][h], &first);
 				b->errors += s[k][h].failed;
 				free(s[k][h].ns);
+			}
+		}
+	}
+	fputs("\n  ]", b->opts.json);
+}
+
+/* The importer's first device with @role, or -1. */
+static int imp_find(int imp, uint32_t role)
+{
+	struct imp_dev *list;
+	int n = imp_list(imp, &list), i, found = -1;
+
+	for (i = 0; i < n && found < 0; i++)
+		if (list[i].role == role && !(list[i].flags & IMP_DEV_NO_DMA))
+			found = (int)list[i].index;
+	free(list);
+	return found;
+}
+
+/*
+ * One camera attach + map of a fresh buffer, timed; @written first maps
+ * it for the CPU and writes every byte, so the map must clean.
+ */
+static void imp_map_once(struct bench_ctx *b, int imp, int dev, int h,
+			 size_t size, int written, struct series *s)
+{
+	uint32_t handle;
+	uint64_t t0;
+	void *p;
+	int fd;
+
+	fd = ldma_heap_ioctl_alloc(b->heaps[h].fd, size, O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		s->failed++;
+		return;
+	}
+	if (written) {
+		p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		if (p == MAP_FAILED) {
+			s->failed++;
+			close(fd);
+			return;
+		}
+		memset(p, 0x5a, size);
+		munmap(p, size);
+	}
+	t0 = cv_now_ns();
+	if (imp_attach(imp, fd, (uint32_t)dev, &handle, NULL)) {
+		s->failed++;
+		close(fd);
+		return;
+	}
+	if (imp_map(imp, handle, IMP_TO_DEVICE, NULL))
+		s->failed++;
+	else
+		s->ns[s->n++] = cv_now_ns() - t0;
+	imp_detach(imp, handle);
+	close(fd);
+}
+
+/*
+ * Attach + map for the importer's camera: non-coherent, no segment
+ * limit, so a carveout buffer is one segment and the cost is the
+ * clean, which a buffer the CPU never wrote does not need.
+ */
+void bench_map_importer(struct bench_ctx *b)
+{
+	struct series s[2][NSIZES][BENCH_MAX_HEAPS];
+	size_t iters = b->opts.quick ? 2 : 20, k, i;
+	int imp = imp_open(NULL), cam, h, j, w, first = 1;
+	char label[24];
+
+	cam = imp < 0 ? -1 : imp_find(imp, IMP_CAMERA);
+	if (cam < 0) {
+		printf("\nCamera attach+map: no importer camera, skipped\n");
+		if (imp >= 0)
+			close(imp);
+		b->errors++;
+		return;
+	}
+	memset(s, 0, sizeof(s));
+	for (w = 0; w < 2; w++) {
+		for (k = 0; k < NSIZES; k++) {
+			for (h = 0; h < b->nheaps; h++)
+				s[w][k][h].ns = calloc(iters, sizeof(uint64_t));
+			for (i = 0; i < iters; i++) {
+				for (j = 0; j < b->nheaps; j++) {
+					h = (int)((i + (size_t)j) % (size_t)b->nheaps);
+					if (fits(&b->heaps[h], sizes[k]))
+						imp_map_once(b, imp, cam, h, sizes[k], w,
+							     &s[w][k][h]);
+				}
+			}
+		}
+	}
+	close(imp);
+
+	bench_json_key(b, "map_camera");
+	fputc('[', b->opts.json);
+	for (w = 0; w < 2; w++) {
+		header(b, w ? "Camera attach+map, buffer written through a CPU mapping first" :
+		       "Camera attach+map, buffer the CPU never wrote", "");
+		for (k = 0; k < NSIZES; k++) {
+			snprintf(label, sizeof(label), "%zuK", sizes[k] / KiB);
+			print_row(b, label, s[w][k], NULL);
+			for (h = 0; h < b->nheaps; h++) {
+				if (s[w][k][h].n || s[w][k][h].failed)
+					series_json(b, b->heaps[h].name,
+						    w ? "map_written" : "map_unwritten",
+						    sizes[k], &s[w][k][h], &first);
+				b->errors += s[w][k][h].failed;
+				free(s[w][k][h].ns);
 			}
 		}
 	}

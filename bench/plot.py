@@ -1,24 +1,28 @@
 #!/usr/bin/env python3
-"""Plot allocation and map latency against size per heap, log-log.
+"""Plot allocation and map latencies against size per heap, log-log.
 
 Usage: plot.py results.json out.png
 Renders on the host with gnuplot (Debian's gnuplot-nox).
 """
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
 
 
 def series(results, key, op):
-    """{heap: [(size, median_ns)]} for one table of the results."""
-    out = {}
-    for row in results.get(key, []):
-        if row.get("op", op) != op or not row.get("n"):
-            continue
-        out.setdefault(row["heap"], []).append((row["size"], row["median_ns"]))
-    return out
+    """{heap: [(size, median_ns)]} for one table, the median of the repetitions."""
+    pts = {}
+    for rep in results["reps"]:
+        for row in rep.get(key, []):
+            if row.get("op", op) != op or not row.get("n"):
+                continue
+            pts.setdefault(row["heap"], {}).setdefault(row["size"], []).append(
+                row["median_ns"])
+    return {heap: [(size, statistics.median(v)) for size, v in sizes.items()]
+            for heap, sizes in pts.items()}
 
 
 def main():
@@ -26,11 +30,13 @@ def main():
     with open(src) as fh:
         results = json.load(fh)
     panels = [("Allocate + close (median)", series(results, "alloc", "alloc")),
+              ("Camera attach + map, never written (median)",
+               series(results, "map_camera", "map_unwritten")),
               ("vgem attach + map (median)", series(results, "map_sync_vgem", "map"))]
     with tempfile.TemporaryDirectory() as tmp:
-        script = ['set terminal pngcairo size 1200,520 font ",10"',
+        script = ['set terminal pngcairo size 1500,480 font ",10"',
                   'set output "%s"' % png,
-                  "set multiplot layout 1,2",
+                  "set multiplot layout 1,3",
                   "set logscale xy",
                   'set xlabel "buffer size (KiB)"',
                   'set ylabel "latency (us)"',

@@ -29,6 +29,15 @@ mkdir -p "$run"
 # stream video; the second is there to be unplugged (its "Disconnect"
 # control) by selftests/pipeline/pipeline_v4l2_test, for good.
 vivid="vivid.n_devs=2 vivid.allocators=1,1 vivid.node_types=0x11,0x1"
+# The benchmark's disk (two of its CMA adversaries): an ext2 image on
+# virtio-blk, throttled to 16 MB/s, an SD card's or a slow eMMC's rate, so
+# that I/O stays in flight and writeback takes time.
+if [ "$suite" = bench ]; then
+	truncate -s 512M "$run/bench-disk.img"
+	mkfs.ext2 -q -F "$run/bench-disk.img"
+	devices+=(-drive "file=$run/bench-disk.img,if=none,format=raw,id=bench,throttling.bps-total=16777216"
+		-device virtio-blk-device,drive=bench)
+fi
 append="console=ttyAMA0 loglevel=5 log_buf_len=4M panic=-1 kunit.enable=1 $vivid${cmdline:+ $cmdline} dmabuf.suite=$suite"
 [ -n "${ONLY:-}" ] && append="$append dmabuf.only=$ONLY"
 [ "$SHELL_MODE" = 1 ] && append="$append dmabuf.shell=1"

@@ -8,7 +8,7 @@ host_pkgs=(make gcc libc6-dev python3 git patch xz-utils cpio bc bison flex
 	libssl-dev libelf-dev kmod ccache sparse rsync
 	gcc-aarch64-linux-gnu libc6-dev-arm64-cross binutils-aarch64-linux-gnu
 	linux-source-6.12 qemu-system-arm device-tree-compiler dt-schema
-	gnuplot-nox valgrind)
+	gnuplot-nox valgrind e2fsprogs)
 arm64_pkgs=(libdrm-dev:arm64)
 
 missing=()

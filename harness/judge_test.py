@@ -10,13 +10,8 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import judge  # noqa: E402
-
-CASES = []
-
-
-def case(fn):
-    CASES.append(fn)
-    return fn
+import pyktap  # noqa: E402
+from pyktap import case  # noqa: E402
 
 
 @case
@@ -149,20 +144,5 @@ def accepts_a_clean_log():
     return judge.kernel_reports(["[ 0.0] Booting Linux", "[ 1.0] carveout_heap: video: 64 MiB"]) == []
 
 
-def main():
-    print("KTAP version 1")
-    print("1..%d" % len(CASES))
-    bad = 0
-    for i, fn in enumerate(CASES, 1):
-        try:
-            ok = bool(fn())
-        except Exception as e:  # a crash is a failure, not a harness abort
-            print("# %s raised %r" % (fn.__name__, e))
-            ok = False
-        bad += not ok
-        print("%s %d %s" % ("ok" if ok else "not ok", i, fn.__name__))
-    return 1 if bad else 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(pyktap.run())

@@ -54,13 +54,13 @@ out=$BUILD/$tag
 nboots=${#boots[@]}
 n=$((4 + nboots))
 # The full check and make mutants end with the exporter's cache mutants
-# (harness/mutants.sh): two of them in check, all in mutants.
+# (harness/mutants.sh): three of them in check, all in mutants.
 mutants=()
 if [ "$mode" = mutants ]; then
-	mapfile -t mutants < <(awk -F' [|] ' '!/^#/ && NF == 3 { print $1 }' "$TOP/harness/mutants.list")
+	mapfile -t mutants < <(awk -F' [|] ' '!/^#/ && NF == 4 { print $1 }' "$TOP/harness/mutants.list")
 elif [ "$mode" = check ] && [ -z "${IOMMU:-}${SUITE:-}${BOARD}${SWIOTLB}${ONLY}" ] &&
 	[ "$KVARIANT" = debug ]; then
-	mutants=(map-no-clean end-no-sync)
+	mutants=(map-no-clean end-no-sync zero-no-clean)
 fi
 [ ${#mutants[@]} -eq 0 ] || n=$((n + 1))
 
@@ -117,6 +117,8 @@ for boot in "${boots[@]}"; do
 	# that hangs there must not cost make check the full 900 s.
 	limit=${TIMEOUT:-900}
 	[ -n "$swiotlb" ] && [ -z "${TIMEOUT:-}" ] && limit=360
+	# The benchmark: three repetitions of every section, adversaries too.
+	[ "$mode" = bench ] && [ -z "${TIMEOUT:-}" ] && limit=3000
 	if [ "$mode" = shell ]; then
 		step $i "guest shell ($KVARIANT/$PAGE_SIZE, $what); 'poweroff -f' or Ctrl-A X to leave"
 		SHELL_MODE=1 IOMMU=$iommu BOARD=$board SWIOTLB=$swiotlb ONLY=$only \
