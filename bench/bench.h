@@ -45,6 +45,7 @@ struct bench_ctx {
 	int nheaps;
 	int errors;		/* sections that could not run as intended */
 	int json_first;		/* no comma before the next JSON member */
+	uint64_t rng;		/* bench_order()'s state */
 };
 
 /*
@@ -55,6 +56,7 @@ struct bench_ctx {
 void bench_sort(uint64_t *v, size_t n);
 uint64_t bench_pct(const uint64_t *sorted, size_t n, unsigned int pct);
 void bench_json_key(struct bench_ctx *b, const char *key);
+void bench_order(struct bench_ctx *b, int *order, int n);
 
 /* sections */
 void bench_alloc_latency(struct bench_ctx *b);

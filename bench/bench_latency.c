@@ -79,25 +79,28 @@ static void drain_backlog(const struct bench_heap *h)
 
 /*
  * Allocate + close, every heap in turn per iteration, plus the anonymous
- * memset reference. The order rotates each iteration so that no heap
- * always runs right after the reference's munmap (TLB flushes under TCG).
- * @prezeroed waits for the zeroing worker before each carveout
- * allocation, outside the timing.
+ * memset reference, in a new random order each iteration: the
+ * reference's munmap flushes TLBs, which under TCG slows whatever runs
+ * next. The ioctl times of the attempts that came right after it are
+ * also kept apart (@after), to measure that. @prezeroed waits for the
+ * zeroing worker before each carveout allocation, outside the timing.
  */
 static void alloc_round(struct bench_ctx *b, size_t size, size_t iters,
 			int prezeroed, struct series *s, struct series *only,
-			struct series *ref)
+			struct series *after, struct series *ref)
 {
-	int n = b->nheaps + 1, j;
+	int n = b->nheaps + 1, order[BENCH_MAX_HEAPS + 1], j, prev = -1;
 	size_t i;
 
 	for (i = 0; i < iters; i++) {
+		bench_order(b, order, n);
 		for (j = 0; j < n; j++) {
-			int h = (int)((i + (size_t)j) % (size_t)n);
+			int h = order[j], follows = prev == b->nheaps;
 			const struct bench_heap *hp = &b->heaps[h];
-			uint64_t t0;
+			uint64_t t0, t;
 			int fd;
 
+			prev = h;
 			if (h == b->nheaps) {
 				ref->ns[ref->n++] = anon_memset_ns(size);
 				continue;
@@ -113,7 +116,10 @@ static void alloc_round(struct bench_ctx *b, size_t size, size_t iters,
 				only[h].failed++;
 				continue;
 			}
-			only[h].ns[only[h].n++] = cv_now_ns() - t0;
+			t = cv_now_ns() - t0;
+			only[h].ns[only[h].n++] = t;
+			if (follows)
+				after[h].ns[after[h].n++] = t;
 			close(fd);
 			s[h].ns[s[h].n++] = cv_now_ns() - t0;
 		}
@@ -156,8 +162,9 @@ static void header(struct bench_ctx *b, const char *title, const char *ref)
 
 static void alloc_section(struct bench_ctx *b, const char *key, int prezeroed)
 {
-	struct series s[BENCH_MAX_HEAPS], only[BENCH_MAX_HEAPS], ref;
-	char only_key[32];
+	struct series s[BENCH_MAX_HEAPS], only[BENCH_MAX_HEAPS];
+	struct series after[BENCH_MAX_HEAPS], ref;
+	char only_key[32], after_key[48];
 	int first = 1, h;
 	size_t k;
 
@@ -174,25 +181,33 @@ static void alloc_section(struct bench_ctx *b, const char *key, int prezeroed)
 			continue;
 		memset(s, 0, sizeof(s));
 		memset(only, 0, sizeof(only));
+		memset(after, 0, sizeof(after));
 		for (h = 0; h < b->nheaps; h++) {
 			s[h].ns = calloc(iters, sizeof(uint64_t));
 			only[h].ns = calloc(iters, sizeof(uint64_t));
+			after[h].ns = calloc(iters, sizeof(uint64_t));
 		}
 		ref.ns = calloc(iters, sizeof(uint64_t));
 		ref.n = 0;
 		ref.failed = 0;
-		alloc_round(b, size, iters, prezeroed, s, only, &ref);
+		alloc_round(b, size, iters, prezeroed, s, only, after, &ref);
 		snprintf(label, sizeof(label), "%zuK", size / KiB);
 		print_row(b, label, s, &ref);
 		for (h = 0; h < b->nheaps; h++) {
 			if (s[h].n || s[h].failed) {
 				/* the ioctl alone, without the release */
 				snprintf(only_key, sizeof(only_key), "%s_only", key);
+				snprintf(after_key, sizeof(after_key), "%s_only_after_munmap",
+					 key);
 				series_json(b, b->heaps[h].name, key, size, &s[h], &first);
 				series_json(b, b->heaps[h].name, only_key, size, &only[h],
 					    &first);
+				if (after[h].n)
+					series_json(b, b->heaps[h].name, after_key, size,
+						    &after[h], &first);
 			}
 			free(only[h].ns);
+			free(after[h].ns);
 			if (s[h].failed && !prezeroed)
 				b->errors++;
 			free(s[h].ns);
@@ -303,6 +318,7 @@ void bench_map_sync(struct bench_ctx *b)
 	struct series map[NSIZES][BENCH_MAX_HEAPS], sync[NSIZES][BENCH_MAX_HEAPS];
 	size_t iters = b->opts.quick ? 3 : 30, k, i;
 	int vgem = cv_vgem_open(), h, j, first = 1, pass;
+	int order[BENCH_MAX_HEAPS];
 	char label[24];
 
 	if (vgem < 0) {
@@ -318,8 +334,9 @@ void bench_map_sync(struct bench_ctx *b)
 			sync[k][h].ns = calloc(iters, sizeof(uint64_t));
 		}
 		for (i = 0; i < iters; i++) {
+			bench_order(b, order, b->nheaps);
 			for (j = 0; j < b->nheaps; j++) {
-				h = (int)((i + (size_t)j) % (size_t)b->nheaps);
+				h = order[j];
 				/*
 				 * The 6.12 system and CMA heaps hand vgem sg
 				 * entries longer than its 64 KiB limit, which
@@ -422,6 +439,7 @@ void bench_map_importer(struct bench_ctx *b)
 	struct series s[2][NSIZES][BENCH_MAX_HEAPS];
 	size_t iters = b->opts.quick ? 2 : 20, k, i;
 	int imp = imp_open(NULL), cam, h, j, w, first = 1;
+	int order[BENCH_MAX_HEAPS];
 	char label[24];
 
 	cam = imp < 0 ? -1 : imp_find(imp, IMP_CAMERA);
@@ -438,8 +456,9 @@ void bench_map_importer(struct bench_ctx *b)
 			for (h = 0; h < b->nheaps; h++)
 				s[w][k][h].ns = calloc(iters, sizeof(uint64_t));
 			for (i = 0; i < iters; i++) {
+				bench_order(b, order, b->nheaps);
 				for (j = 0; j < b->nheaps; j++) {
-					h = (int)((i + (size_t)j) % (size_t)b->nheaps);
+					h = order[j];
 					if (fits(&b->heaps[h], sizes[k]))
 						imp_map_once(b, imp, cam, h, sizes[k], w,
 							     &s[w][k][h]);

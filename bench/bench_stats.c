@@ -30,6 +30,28 @@ uint64_t bench_pct(const uint64_t *sorted, size_t n, unsigned int pct)
 	return sorted[rank ? rank - 1 : 0];
 }
 
+/*
+ * The order in which one iteration visits @n items: a fresh shuffle each
+ * time (Fisher-Yates, from the run's seed), so that no item always runs
+ * right after another one. A rotation of a fixed order would not do:
+ * item k would still follow item k - 1 in every iteration but one.
+ */
+void bench_order(struct bench_ctx *b, int *order, int n)
+{
+	int i, j, t;
+
+	if (!b->rng)
+		b->rng = cv_seed(b->opts.seed);
+	for (i = 0; i < n; i++)
+		order[i] = i;
+	for (i = n - 1; i > 0; i--) {
+		j = (int)(cv_rand(&b->rng) % (uint64_t)(i + 1));
+		t = order[i];
+		order[i] = order[j];
+		order[j] = t;
+	}
+}
+
 /* Start a member of the top-level JSON object. */
 void bench_json_key(struct bench_ctx *b, const char *key)
 {

@@ -99,6 +99,20 @@ def alloc_tables(reps, kinds, carveouts, system, cma):
                      ("heap", "4 KiB", "1 MiB", "8 MiB", "32 MiB"), rows))
 
     rows = []
+    for heap in kinds:
+        cells = [heap]
+        for size in (1 * MiB, 8 * MiB):
+            after = Figure(median_ns(r, "alloc", heap, size, "alloc_only_after_munmap")
+                           for r in reps)
+            every = Figure(median_ns(r, "alloc", heap, size, "alloc_only") for r in reps)
+            cells += [after.show("%.0f", 1e-3), every.show("%.0f", 1e-3)]
+        rows.append(tuple(cells))
+    out.append(table("Allocation ioctl right after the reference's munmap, against every "
+                     "attempt (us)",
+                     ("heap", "1 MiB after", "1 MiB every", "8 MiB after", "8 MiB every"),
+                     rows))
+
+    rows = []
     anon = Figure(median_ns(r, "alloc_prezeroed", "anon-memset", 32 * MiB) for r in reps)
     for heap in carveouts:
         c = Figure(median_ns(r, "alloc_prezeroed", heap, 32 * MiB) for r in reps)
