@@ -292,6 +292,7 @@ static void map_sync_once(struct bench_ctx *b, int vgem, int h, size_t size,
 		return;
 	}
 	ph.fd = fd;
+	drain_backlog(&b->heaps[h]);
 	t0 = cv_now_ns();
 	if (ioctl(vgem, DRM_IOCTL_PRIME_FD_TO_HANDLE, &ph)) {
 		map->failed++;
@@ -389,8 +390,9 @@ static int imp_find(int imp, uint32_t role)
 }
 
 /*
- * One camera attach + map of a fresh buffer, timed; @written first maps
- * it for the CPU and writes every byte, so the map must clean.
+ * One camera attach + map of a fresh buffer, timed, with the heap's
+ * zeroing worker idle; @written first maps it for the CPU and writes
+ * every byte, so the map must clean.
  */
 static void imp_map_once(struct bench_ctx *b, int imp, int dev, int h,
 			 size_t size, int written, struct series *s)
@@ -405,6 +407,8 @@ static void imp_map_once(struct bench_ctx *b, int imp, int dev, int h,
 		s->failed++;
 		return;
 	}
+	/* The zeroing of the last buffer would compete for the machine. */
+	drain_backlog(&b->heaps[h]);
 	if (written) {
 		p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 		if (p == MAP_FAILED) {

@@ -11,6 +11,9 @@
  *              which holds a reference that migration cannot drop
  *   odirect    O_DIRECT reads in flight into one CMA page in 16 (the
  *              bench disk, throttled by QEMU): pinned while the I/O runs
+ *
+ * For the last two the hog is the same process, so that the pages spread
+ * over the whole area, the hog's as well as the filler's, can be pinned.
  *   writeback  dirty page cache of a file on the bench disk, written
  *              back at the disk's throttled rate while CMA migrates it
  *
@@ -53,6 +56,7 @@ struct adversary {
 	const char *name;
 	const char *what;
 	int needs_disk;
+	int hogs;		/* its setup mlock()s the hog itself */
 	int (*setup)(void *arg);
 	int (*work)(void *arg);
 };
@@ -61,6 +65,7 @@ struct adv_arg {
 	struct bench_ctx *b;
 	struct cma_area cma;
 	uint64_t hog;		/* bytes the hog mlock()s */
+	uint8_t *hog_mem;	/* the hog, when the adversary is the hog too */
 	uint8_t *mem;		/* the filler's memory */
 	size_t len;
 	int fd;			/* writeback: the file */
@@ -124,17 +129,6 @@ static int cma_find(struct cma_area *cma)
 	return ret;
 }
 
-/* The page frame behind @addr, from /proc/self/pagemap (root only). */
-static uint64_t pfn_of(int pagemap, const void *addr)
-{
-	uint64_t e = 0;
-	off_t off = (off_t)((uintptr_t)addr / cv_page_size() * sizeof(e));
-
-	if (pread(pagemap, &e, sizeof(e), off) != (ssize_t)sizeof(e) ||
-	    !(e >> 63))
-		return 0;
-	return e & ((1ULL << 55) - 1);
-}
 
 static int in_cma(const struct cma_area *cma, uint64_t pfn)
 {
@@ -148,7 +142,10 @@ static int hog_setup(void *arg)
 	void *p = mmap(NULL, a->hog, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
 
-	return p == MAP_FAILED || mlock(p, a->hog) ? -1 : 0;
+	if (p == MAP_FAILED || mlock(p, a->hog))
+		return -1;
+	a->hog_mem = p;
+	return 0;
 }
 
 static int wait_forever(void *arg)
@@ -161,8 +158,8 @@ static int wait_forever(void *arg)
 
 /*
  * Anonymous memory, 1 MiB at a time, until the CMA area is nearly full or
- * what is left would be too little to run. Pages stay resident: nothing
- * swaps here.
+ * what is left would be too little to run (possibly nothing, when the hog
+ * already took the area). Pages stay resident: nothing swaps here.
  */
 static int fill_cma(struct adv_arg *a)
 {
@@ -179,7 +176,14 @@ static int fill_cma(struct adv_arg *a)
 			break;
 		memset(a->mem + a->len, 0x6b, step);
 	}
-	return a->len ? 0 : -1;
+	/* Nothing to add when the hog already filled the area. */
+	return 0;
+}
+
+/* The hog and the filler in one process: their pages can both be pinned. */
+static int hog_and_fill(struct adv_arg *a)
+{
+	return hog_setup(a) || fill_cma(a) ? -1 : 0;
 }
 
 static int movable_setup(void *arg)
@@ -187,26 +191,57 @@ static int movable_setup(void *arg)
 	return fill_cma(arg);
 }
 
-/* The filler's pages in the CMA area, one in @stride, at most @max. */
+struct cma_scan {
+	const struct cma_area *cma;
+	struct iovec *iov;
+	size_t n, max, seen, first, stride;
+};
+
+/*
+ * Add the pages of [@mem, @mem + @len) that lie in the CMA area, one in
+ * @scan->stride of them, reading /proc/self/pagemap (root only) a few
+ * thousand entries at a time.
+ */
+static void cma_scan(int pagemap, struct cma_scan *scan, uint8_t *mem,
+		     size_t len)
+{
+	size_t pg = cv_page_size(), pages = len / pg, i, k, chunk;
+	uint64_t e[4096];
+
+	for (i = 0; i < pages && scan->n < scan->max; i += chunk) {
+		chunk = pages - i < 4096 ? pages - i : 4096;
+		if (pread(pagemap, e, chunk * sizeof(e[0]),
+			  (off_t)((uintptr_t)(mem + i * pg) / pg * sizeof(e[0]))) !=
+		    (ssize_t)(chunk * sizeof(e[0])))
+			return;
+		for (k = 0; k < chunk && scan->n < scan->max; k++) {
+			if (!(e[k] >> 63) ||
+			    !in_cma(scan->cma, e[k] & ((1ULL << 55) - 1)))
+				continue;
+			if (scan->seen++ % scan->stride != scan->first)
+				continue;
+			scan->iov[scan->n].iov_base = mem + (i + k) * pg;
+			scan->iov[scan->n].iov_len = pg;
+			scan->n++;
+		}
+	}
+}
+
+/* The hog's and the filler's pages in the CMA area, one in @stride. */
 static size_t cma_pages(struct adv_arg *a, struct iovec *iov, size_t max,
 			size_t first, size_t stride)
 {
+	struct cma_scan scan = { .cma = &a->cma, .iov = iov, .max = max,
+				 .first = first, .stride = stride };
 	int pagemap = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
-	size_t pg = cv_page_size(), n = 0, seen = 0, off;
 
 	if (pagemap < 0)
 		return 0;
-	for (off = 0; off < a->len && n < max; off += pg) {
-		if (!in_cma(&a->cma, pfn_of(pagemap, a->mem + off)))
-			continue;
-		if (seen++ % stride != first)
-			continue;
-		iov[n].iov_base = a->mem + off;
-		iov[n].iov_len = pg;
-		n++;
-	}
+	if (a->hog_mem)
+		cma_scan(pagemap, &scan, a->hog_mem, a->hog);
+	cma_scan(pagemap, &scan, a->mem, a->len);
 	close(pagemap);
-	return n;
+	return scan.n;
 }
 
 static int vmsplice_setup(void *arg)
@@ -216,7 +251,7 @@ static int vmsplice_setup(void *arg)
 	int fds[2], ret = -1;
 	size_t n, i;
 
-	if (fill_cma(a) || pipe2(fds, O_CLOEXEC))
+	if (hog_and_fill(a) || pipe2(fds, O_CLOEXEC))
 		return -1;
 	iov = calloc(ADV_MAX_PINS, sizeof(*iov));
 	if (!iov)
@@ -265,7 +300,7 @@ static int odirect_setup(void *arg)
 	struct iovec iov[1];
 	int fd;
 
-	if (fill_cma(a) || !cma_pages(a, iov, 1, 0, 1))
+	if (hog_and_fill(a) || !cma_pages(a, iov, 1, 0, 1))
 		return -1;
 	fd = open(a->b->opts.blockdev, O_RDONLY | O_DIRECT | O_CLOEXEC);
 	if (fd < 0)
@@ -337,14 +372,14 @@ static int writeback_work(void *arg)
 }
 
 static const struct adversary adversaries[] = {
-	{ "mlock", "mlock()ed anonymous memory", 0, NULL, NULL },
-	{ "movable", "anonymous memory filling the CMA area", 0,
+	{ "mlock", "mlock()ed anonymous memory", 0, 0, NULL, NULL },
+	{ "movable", "anonymous memory filling the CMA area", 0, 0,
 	  movable_setup, wait_forever },
-	{ "vmsplice", "1 CMA page in 16 spliced into a pipe", 0,
+	{ "vmsplice", "1 CMA page in 16 spliced into a pipe", 0, 1,
 	  vmsplice_setup, wait_forever },
-	{ "odirect", "O_DIRECT reads in flight into 1 CMA page in 16", 1,
+	{ "odirect", "O_DIRECT reads in flight into 1 CMA page in 16", 1, 1,
 	  odirect_setup, odirect_work },
-	{ "writeback", "dirty page cache under writeback", 1,
+	{ "writeback", "dirty page cache under writeback", 1, 0,
 	  writeback_setup, writeback_work },
 };
 
@@ -372,8 +407,9 @@ static void kill_all(pid_t *pids, int n)
 static int start(const struct adversary *adv, struct adv_arg *arg,
 		 pid_t *pids)
 {
-	pids[0] = cv_spawn(hog_setup, wait_forever, arg);
-	if (pids[0] <= 0)
+	if (!adv->hogs)
+		pids[0] = cv_spawn(hog_setup, wait_forever, arg);
+	if (!adv->hogs && pids[0] <= 0)
 		return -1;
 	if (adv->setup)
 		pids[1] = cv_spawn(adv->setup, adv->work, arg);
