@@ -46,6 +46,8 @@
  * the rest, so the area fills only as far as free memory goes down.
  */
 #define ADV_FLOOR_KB	(32 * 1024)
+/* ... and when this much is left outside the area, near its watermarks */
+#define ADV_FLOOR_OUTSIDE_KB	(12 * 1024)
 
 struct cma_area {
 	uint64_t first_pfn;
@@ -130,6 +132,19 @@ static int cma_find(struct cma_area *cma)
 }
 
 
+/*
+ * Too little left to go on: in all, or outside the CMA area, which the
+ * allocations that may not use it (and, as seen with 64 KiB pages, some
+ * that may) need.
+ */
+static int low_memory(void)
+{
+	uint64_t free_kb = meminfo_kb("MemFree"), cma_kb = meminfo_kb("CmaFree");
+
+	return meminfo_kb("MemAvailable") < ADV_FLOOR_KB ||
+	       free_kb < cma_kb + ADV_FLOOR_OUTSIDE_KB;
+}
+
 static int in_cma(const struct cma_area *cma, uint64_t pfn)
 {
 	return pfn >= cma->first_pfn && pfn - cma->first_pfn < cma->pages;
@@ -163,7 +178,7 @@ static int wait_forever(void *arg)
  */
 static int fill_cma(struct adv_arg *a)
 {
-	size_t step = 1 * MiB, max = 256 * MiB;
+	size_t step = 1 * MiB, max = 256 * MiB + meminfo_kb("CmaTotal") * KiB;
 
 	a->mem = mmap(NULL, max, PROT_READ | PROT_WRITE,
 		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -171,8 +186,7 @@ static int fill_cma(struct adv_arg *a)
 	if (a->mem == MAP_FAILED)
 		return -1;
 	for (a->len = 0; a->len < max; a->len += step) {
-		if (meminfo_kb("CmaFree") < 8 * 1024 ||
-		    meminfo_kb("MemAvailable") < ADV_FLOOR_KB)
+		if (meminfo_kb("CmaFree") < 8 * 1024 || low_memory())
 			break;
 		memset(a->mem + a->len, 0x6b, step);
 	}
@@ -345,8 +359,7 @@ static int writeback_setup(void *arg)
 	memset(a->mem, 0x77, 1 * MiB);
 	/* Fill until the CMA area is nearly full of this file's pages. */
 	for (a->len = 0; a->len < 192 * MiB; a->len += 1 * MiB) {
-		if (meminfo_kb("CmaFree") < 8 * 1024 ||
-		    meminfo_kb("MemAvailable") < ADV_FLOOR_KB)
+		if (meminfo_kb("CmaFree") < 8 * 1024 || low_memory())
 			break;
 		if (pwrite(fd, a->mem, 1 * MiB, (off_t)a->len) != (ssize_t)(1 * MiB))
 			return -1;
@@ -485,7 +498,7 @@ static int run_one(struct bench_ctx *b, const struct adversary *adv,
 		   const struct cma_area *cma, int *first, const char **why)
 {
 	int tries = b->opts.quick ? 2 : 20, h, ret = 0;
-	uint64_t avail = meminfo_kb("MemAvailable") * 1024, cma_used;
+	uint64_t avail = meminfo_kb("MemAvailable") * 1024, cma_used, cma_free;
 	struct attempts at[BENCH_MAX_HEAPS];
 	struct adv_arg arg = { .b = b, .cma = *cma };
 	pid_t pids[2] = { 0 };
@@ -500,8 +513,13 @@ static int run_one(struct bench_ctx *b, const struct adversary *adv,
 		printf("  %-10s skipped: %s\n", adv->name, *why);
 		return 0;
 	}
-	/* Leave 192 MiB: the CMA area (64 MiB) and room to run. */
-	arg.hog = avail > 384 * MiB ? avail - 192 * MiB : 0;
+	/*
+	 * Leave the CMA area and 128 MiB: the hog takes memory outside the
+	 * area only (64 MiB with 4 KiB pages; 512 MiB with 64 KiB pages,
+	 * where the area is a whole pageblock).
+	 */
+	cma_free = meminfo_kb("CmaFree") * KiB;
+	arg.hog = avail > cma_free + 320 * MiB ? avail - cma_free - 128 * MiB : 0;
 	if (!arg.hog) {
 		*why = "too little memory";
 		printf("  %-10s skipped: only %llu MiB available\n", adv->name,
