@@ -42,8 +42,8 @@
  * device, on a non-coherent device that does not bounce) makes it clean
  * again, but only once no mapping through which the CPU could write at any
  * time is left. A device map of a clean buffer skips the clean
- * (DMA_ATTR_SKIP_CPU_SYNC), which is what makes a 32 MiB map cost what a
- * 4 KiB one does. Invalidates are never skipped.
+ * (DMA_ATTR_SKIP_CPU_SYNC), whose cost grows with the buffer's size.
+ * Invalidates are never skipped.
  */
 #include <linux/dma-buf.h>
 #include <linux/dma-direct.h>
