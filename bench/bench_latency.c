@@ -421,7 +421,8 @@ static void imp_map_once(int imp, int dev, int fd, struct series *s)
 			s->ns[s->n++] = cv_now_ns() - t0;
 		imp_detach(imp, handle);
 	}
-	if (ret && s)
+	/* ERANGE: the camera cannot reach this heap (32-bit, RAM above 4 GiB). */
+	if (ret && ret != -ERANGE && s)
 		s->failed++;
 }
 

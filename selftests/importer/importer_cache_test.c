@@ -273,9 +273,13 @@ static uint64_t map_cleans(struct __test_metadata *_metadata,
  */
 TEST_F(cache, unwritten_buffer_is_mapped_without_a_clean)
 {
-	int b = fresh(_metadata, self);
 	uint8_t *p;
+	int b;
 
+	/* Then the heap cannot clean without a bounce, and claims nothing. */
+	if (cv_imp_bounces(&self->camera))
+		SKIP(return, "DMA bounces through swiotlb: no buffer starts clean");
+	b = fresh(_metadata, self);
 	ASSERT_LE(0, b);
 	EXPECT_EQ(0ULL, map_cleans(_metadata, self, b, self->zero_sum));
 	p = mmap(NULL, BUF_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, b, 0);
@@ -303,13 +307,16 @@ static int fresh_written(struct __test_metadata *_metadata,
 /* A writable mapping dirties the buffer, bracket or not. */
 TEST_F(cache, cpu_write_through_a_new_mapping_is_seen_at_the_first_map)
 {
+	uint64_t cleaned;
 	uint8_t *p;
 	int b = fresh_written(_metadata, self, &p);
 
 	ASSERT_NE(MAP_FAILED, p);
 	munmap(p, BUF_SIZE);
-	EXPECT_LE(BUF_SIZE, map_cleans(_metadata, self, b,
-				       expected_hash(0, BUF_SIZE, SEED)));
+	cleaned = map_cleans(_metadata, self, b, expected_hash(0, BUF_SIZE, SEED));
+	/* A bounce cleans the bounce buffer, which the model does not count. */
+	if (!cv_imp_bounces(&self->camera))
+		EXPECT_LE(BUF_SIZE, cleaned);
 	close(b);
 }
 
